@@ -1,0 +1,102 @@
+"""The Python API: `Assistant.open(index_dir).ask(question)`; the CLI and chat page use it.
+
+It holds the loaded model and index for the life of the process, so a question costs one query
+encoding plus in-memory search.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from rag.answer import Answer, extractive_answer
+from rag.config import Settings
+from rag.embedding import Embedder, load_embedder
+from rag.ingest import IngestReport, Progress, ingest
+from rag.retrieval import Retrieval, Retriever
+from rag.store import IndexData, IndexMissing, load_index
+from rag.text import detect_language, normalize
+
+MAX_QUESTION_CHARS = 1000
+
+
+class BadQuestion(ValueError):
+    """The question cannot be asked (empty); the message says why."""
+
+
+@dataclass
+class PreparedQuestion:
+    text: str
+    language: str
+    notes: list[str] = field(default_factory=list)
+
+
+def prepare_question(question: str) -> PreparedQuestion:
+    """Normalise, refuse an empty question, cut an over-long one to MAX_QUESTION_CHARS."""
+    text = normalize(" ".join((question or "").split()))
+    if not text:
+        raise BadQuestion("the question is empty")
+    notes = []
+    if len(text) > MAX_QUESTION_CHARS:
+        text = text[:MAX_QUESTION_CHARS]
+        notes.append(f"question cut to its first {MAX_QUESTION_CHARS} characters")
+    return PreparedQuestion(text, detect_language(text), notes)
+
+
+@dataclass
+class Assistant:
+    settings: Settings
+    data: IndexData
+    embedder: Embedder
+
+    @classmethod
+    def open(cls, index_dir: Path | str | None = None, settings: Settings | None = None) -> "Assistant":
+        """Open an existing index; raises `rag.store.IndexProblem` with what to run if unusable."""
+        settings = (settings or Settings.from_env()).with_index_dir(Path(index_dir) if index_dir else None)
+        embedder = load_embedder(settings)
+        return cls(settings, load_index(settings.index_dir, embedder.name), embedder)
+
+    @classmethod
+    def open_or_build(cls, settings: Settings | None = None, on_progress: Progress | None = None,
+                      ) -> tuple["Assistant", IngestReport | None]:
+        """Open the index, building it from the seed articles first if there is none."""
+        settings = settings or Settings.from_env()
+        try:
+            return cls.open(settings=settings), None
+        except IndexMissing:
+            report = ingest(None, settings, on_progress=on_progress)
+            return cls.open(settings=settings), report
+
+    @property
+    def retriever(self) -> Retriever:
+        return Retriever(self.data, self.embedder)
+
+    def retrieve(self, question: str) -> Retrieval:
+        return self.retriever.search(prepare_question(question).text, k_documents=10)
+
+    def ask(self, question: str, language: str | None = None) -> Answer:
+        """Answer in the question's language (or `language`), with citations or an abstention."""
+        answer = None
+        for item in self.ask_stream(question, language):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def ask_stream(self, question: str, language: str | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text in pieces as it is composed, then the finished `Answer`."""
+        prepared = prepare_question(question)
+        retrieval = self.retriever.search(prepared.text, k_documents=10)
+        answer = extractive_answer(retrieval, language or prepared.language, self.settings.abstain_threshold)
+        answer = replace(answer, notes=prepared.notes + answer.notes)
+        for piece in _pieces(answer.answer):
+            yield piece
+        yield answer
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """Line by line: the extractive answer is composed whole, but a UI can still show it grow."""
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        yield line if i == 0 else "\n" + line

@@ -1,0 +1,214 @@
+"""The `rag` command: ingest, ask, chat, eval (and serve, for the chat page).
+
+Every expected failure (bad path, bad question, missing or damaged index, bad questions file)
+ends with a one-line message on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from rag.assistant import Assistant, BadQuestion
+from rag.config import Settings
+from rag.corpus import load_corpus
+from rag.embedding import ModelError
+from rag.evaluation import BadQuestionsFile, evaluate, load_questions
+from rag.ingest import IngestReport, index_documents, ingest
+from rag.store import IndexProblem
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Ask questions about Vietnamese news articles, in Vietnamese or English.")
+out = Console()
+err = Console(stderr=True)
+
+IndexDirOption = Annotated[Optional[Path], typer.Option("--index-dir", help="Index folder (default: RAG_INDEX_DIR or ./index).")]
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    raise typer.Exit(code)
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    try:
+        yield
+    except (IndexProblem, BadQuestion, BadQuestionsFile, ModelError) as problem:
+        fail(str(problem))
+    except KeyboardInterrupt:
+        fail("interrupted", 130)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr, handed out as a (done, total) callback."""
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=err, transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def settings_for(index_dir: Path | None) -> Settings:
+    return Settings.from_env().with_index_dir(index_dir)
+
+
+def print_report(report: IngestReport, index_dir: Path) -> None:
+    for skipped in report.skipped:
+        err.print(f"skipped {skipped.path}: {skipped.reason}", highlight=False)
+    for note in report.notes:
+        err.print(f"note: {note}", highlight=False)
+    err.print(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
+              f"{len(report.removed)} removed; {report.chunks} passages in {index_dir} "
+              f"({report.seconds:.1f}s)", highlight=False)
+
+
+def open_or_build(settings: Settings) -> Assistant:
+    """Open the index; build it from the seed articles first if there is none yet."""
+    with progress_bar("Indexing seed articles") as update:
+        assistant, report = Assistant.open_or_build(settings, on_progress=update)
+    if report is not None:
+        print_report(report, settings.index_dir)
+    return assistant
+
+
+@app.command("ingest")
+def ingest_command(
+    paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders of .txt, .md, .jsonl articles.")] = None,
+    index_dir: IndexDirOption = None,
+    rebuild: Annotated[bool, typer.Option(help="Re-embed everything (e.g. after changing model).")] = False,
+    replace: Annotated[bool, typer.Option(help="Index exactly these paths, dropping folders ingested before.")] = False,
+) -> None:
+    """Index articles; only new or changed files are embedded again, deleted ones leave."""
+    settings = settings_for(index_dir)
+    missing = [str(p) for p in paths or [] if not p.exists()]
+    if missing:
+        fail(f"no such file or folder: {', '.join(missing)}", 2)
+    with friendly_errors(), progress_bar("Embedding passages") as update:
+        report = ingest(list(paths or []), settings, replace_roots=replace, rebuild=rebuild, on_progress=update)
+    print_report(report, settings.index_dir)
+    if report.chunks == 0:
+        fail("nothing was indexed: no readable articles", 1)
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="A question in Vietnamese or English.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    index_dir: IndexDirOption = None,
+) -> None:
+    """Answer one question with cited passages."""
+    with friendly_errors():
+        assistant = open_or_build(settings_for(index_dir))
+        answer = assistant.ask(question)
+    if as_json:
+        out.print_json(data=answer.to_json(), ensure_ascii=False) if sys.stdout.isatty() else \
+            print(json.dumps(answer.to_json(), ensure_ascii=False))
+        return
+    print_answer(answer)
+
+
+def print_answer(answer) -> None:
+    out.print(answer.answer, highlight=False, markup=False)
+    for note in answer.notes:
+        err.print(f"note: {note}", highlight=False, markup=False)
+    if answer.citations:
+        out.print()
+    for c in answer.citations:
+        date = "undated" if c.date == "unknown" else c.date
+        out.print(f"[{c.n}] {c.title} ({date}) — {c.doc_id}", highlight=False, markup=False)
+
+
+@app.command("chat")
+def chat_command(index_dir: IndexDirOption = None) -> None:
+    """A conversation in the terminal; follow-ups like "And Hanoi?" use the previous question."""
+    from rag.chat import Conversation
+
+    with friendly_errors():
+        conversation = Conversation(open_or_build(settings_for(index_dir)))
+        out.print("Ask about the articles (Vietnamese or English). /new starts over, /quit or Ctrl-D ends.")
+        while True:
+            try:
+                question = input("\n> ").strip()
+            except EOFError:
+                break
+            if question in ("/quit", "/exit"):
+                break
+            if question == "/new":
+                conversation.reset()
+                continue
+            if not question:
+                continue
+            print_answer(conversation.ask(question))
+
+
+def eval_index_dir(settings: Settings, corpus: Path) -> Path:
+    """A private index folder per evaluation corpus, so `--corpus` never touches the default."""
+    key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:10]
+    return settings.cache_dir / "eval-indexes" / f"{corpus.stem}-{key}"
+
+
+def metrics_table(report: dict) -> Table:
+    table = Table(title=f"Retrieval over documents ({report['n']} questions)")
+    keys = list(report["metrics"])
+    table.add_column("set")
+    for key in keys:
+        table.add_column(key, justify="right")
+    table.add_row("all", *[f"{report['metrics'][k]:.3f}" for k in keys])
+    for lang, metrics in report["by_lang"].items():
+        table.add_row(lang, *[f"{metrics[k]:.3f}" for k in keys])
+    return table
+
+
+@app.command("eval")
+def eval_command(
+    questions: Annotated[Path, typer.Option("--questions", help="JSONL test questions.")],
+    corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Index this corpus (in its own index folder) and evaluate on it.")] = None,
+    index_dir: IndexDirOption = None,
+    json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report here.")] = None,
+) -> None:
+    """Measure hit@k, MRR, nDCG per language, abstention and answer match."""
+    settings = settings_for(index_dir)
+    with friendly_errors():
+        items = load_questions(questions)
+        if corpus is not None:
+            if not corpus.exists():
+                fail(f"no such corpus: {corpus}", 2)
+            settings = settings.with_index_dir(index_dir or eval_index_dir(settings, corpus))
+            loaded = load_corpus([corpus])
+            with progress_bar("Indexing corpus") as update:
+                report = index_documents(loaded.documents, settings, [str(corpus.resolve())], on_progress=update)
+            report.skipped = loaded.skipped
+            print_report(report, settings.index_dir)
+        assistant = open_or_build(settings)
+        with progress_bar("Asking") as update:
+            result = evaluate(items, assistant.ask, on_progress=update)
+    out.print(metrics_table(result))
+    a = result["abstention"]
+    out.print(f"abstention: {a['abstained_correctly']}/{a['unanswerable']} unanswerable abstained, "
+              f"{a['abstained_wrongly']}/{a['answerable']} answerable wrongly abstained; "
+              f"answer match {result['answer_match']}", highlight=False)
+    if json_out:
+        json_out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""Hybrid retrieval: dense (passage + best sentence) fused with two-view BM25, ranked per document.
+
+Plain reciprocal-rank fusion lifts Vietnamese questions but drags English ones far below dense
+alone (0.77 → 0.45–0.58 hit@1, DESIGN.md), because BM25 over Vietnamese text is noise for an
+English question. So the lexical side is weighted by how much of the question's wording exists
+in the corpus, and it leans harder on lexical when the question has no diacritics (dense
+retrieval is lost on those).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.chunking import Chunk
+from rag.embedding import Embedder
+from rag.store import WHOLE_CHUNK, IndexData
+from rag.text import has_diacritics
+
+# Fusion constants, chosen on XQuAD-vi by bench/retrieval.py (docs/benchmarks.md).
+PASSAGE_WEIGHT = 0.5        # dense chunk score = w * passage vector + (1 - w) * best sentence
+FOLDED_WEIGHT = 0.5         # accented questions: lexical = accented BM25 + w * folded BM25
+LEXICAL_WEIGHT = 1.0        # z(dense) + LEXICAL_WEIGHT * coverage^COVERAGE_POWER * z(lexical)
+COVERAGE_POWER = 4.0
+NO_DIACRITICS_LEXICAL = 3.0  # questions typed without diacritics trust BM25 (folded) more
+DENSE_CANDIDATES = 2048
+
+
+@dataclass
+class PassageHit:
+    """A chunk with its scores; `sentence_dense` is cosine(question, sentence) per sentence."""
+
+    chunk_index: int
+    chunk: Chunk
+    score: float
+    dense: float
+    lexical: float
+    sentence_dense: np.ndarray
+
+
+@dataclass
+class DocumentHit:
+    doc_id: str
+    score: float
+    passages: list[PassageHit]  # best first
+
+    @property
+    def title(self) -> str:
+        return self.passages[0].chunk.title
+
+    @property
+    def date(self) -> str:
+        return self.passages[0].chunk.date
+
+
+@dataclass
+class Retrieval:
+    question: str
+    documents: list[DocumentHit]
+    query_vector: np.ndarray
+
+
+def _zscore(values: np.ndarray) -> np.ndarray:
+    std = float(values.std())
+    if std < 1e-9:
+        return np.zeros_like(values)
+    return (values - float(values.mean())) / std
+
+
+@dataclass
+class Retriever:
+    data: IndexData
+    embedder: Embedder
+    mode: str = "hybrid"  # "hybrid", "dense" or "lexical" (the last two for benchmarks)
+
+    def __post_init__(self) -> None:
+        self._sentence_counts = np.array([len(c.sentences) for c in self.data.chunks], dtype=np.int64)
+
+    def _dense(self, query: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Per chunk: fused dense score, and the cosine of each of its sentences."""
+        n_chunks = len(self.data.chunks)
+        k = min(self.data.vectors.ntotal, DENSE_CANDIDATES)
+        sims, ids = self.data.vectors.search(query.reshape(1, -1), k)
+        floor = float(sims[0, -1]) if k else 0.0
+        passage = np.full(n_chunks, floor, dtype=np.float32)
+        sentences = [np.full(c, floor, dtype=np.float32) for c in self._sentence_counts]
+        for sim, row in zip(sims[0], ids[0]):
+            chunk_index, sentence = self.data.vector_rows[row]
+            if sentence == WHOLE_CHUNK:
+                passage[chunk_index] = sim
+            else:
+                sentences[chunk_index][sentence] = sim
+        best_sentence = np.array([s.max() if len(s) else floor for s in sentences], dtype=np.float32)
+        return PASSAGE_WEIGHT * passage + (1 - PASSAGE_WEIGHT) * best_sentence, sentences
+
+    def _lexical(self, question: str) -> tuple[np.ndarray, float, bool]:
+        scores = self.data.lexical.score(question)
+        accented = has_diacritics(question)
+        lexical = scores.accented + FOLDED_WEIGHT * scores.folded if accented else scores.folded
+        return lexical, scores.coverage, accented
+
+    def search(self, question: str, k_documents: int = 5, passages_per_document: int = 3) -> Retrieval:
+        query = self.embedder.encode_queries([question])[0]
+        if not self.data.chunks:
+            return Retrieval(question, [], query)
+        dense, sentence_dense = self._dense(query)
+        lexical, coverage, accented = self._lexical(question)
+        if self.mode == "dense":
+            fused = dense
+        elif self.mode == "lexical":
+            fused = lexical
+        else:
+            weight = LEXICAL_WEIGHT * coverage ** COVERAGE_POWER
+            if not accented:
+                weight *= NO_DIACRITICS_LEXICAL
+            fused = _zscore(dense) + weight * _zscore(lexical)
+        order = np.argsort(-fused, kind="stable")
+        documents: dict[str, DocumentHit] = {}
+        for i in order:
+            chunk = self.data.chunks[int(i)]
+            hit = PassageHit(int(i), chunk, float(fused[i]), float(dense[i]), float(lexical[i]),
+                             sentence_dense[int(i)])
+            doc = documents.get(chunk.doc_id)
+            if doc is None:
+                if len(documents) >= k_documents:
+                    continue
+                documents[chunk.doc_id] = DocumentHit(chunk.doc_id, hit.score, [hit])
+            elif len(doc.passages) < passages_per_document:
+                doc.passages.append(hit)
+        return Retrieval(question, list(documents.values()), query)
