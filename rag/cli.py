@@ -206,6 +206,19 @@ def eval_command(
         json_out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
+@app.command("serve")
+def serve_command(
+    host: Annotated[str, typer.Option(envvar="RAG_HOST", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="RAG_PORT", help="Port to listen on.")] = 7860,
+    index_dir: IndexDirOption = None,
+) -> None:
+    """Open the chat page (builds the seed index first if there is none)."""
+    from app.server import launch
+
+    with friendly_errors():
+        launch(settings_for(index_dir), host=host, port=port)
+
+
 def main() -> None:
     app()
 

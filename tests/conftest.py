@@ -1,0 +1,50 @@
+"""Shared fixtures: the real model (built once per machine into the cache) and a seed index."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.config import PROJECT_ROOT, Settings
+
+SEEDS = PROJECT_ROOT / "seeds"
+
+
+@pytest.fixture(scope="session")
+def base_settings() -> Settings:
+    """Settings from the environment, with the real default (bundled) model."""
+    return Settings.from_env()
+
+
+@pytest.fixture(scope="session")
+def embedder(base_settings):
+    from rag.embedding import load_embedder
+
+    return load_embedder(base_settings)
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir(tmp_path_factory, base_settings, embedder) -> Path:
+    """A real index of the five seed articles, built once for the session (read-only use)."""
+    from rag.ingest import ingest
+
+    index_dir = tmp_path_factory.mktemp("seed-index")
+    ingest([SEEDS], base_settings.with_index_dir(index_dir))
+    return index_dir
+
+
+@pytest.fixture(scope="session")
+def seed_assistant(base_settings, seed_index_dir):
+    from rag.assistant import Assistant
+
+    return Assistant.open(seed_index_dir, base_settings)
+
+
+@pytest.fixture()
+def seed_copy(tmp_path) -> Path:
+    """A writable copy of the seed articles."""
+    target = tmp_path / "articles"
+    shutil.copytree(SEEDS, target)
+    return target

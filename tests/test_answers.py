@@ -1,0 +1,63 @@
+"""Retrieval and extractive answers on the real seed index."""
+
+import pytest
+
+from rag.assistant import BadQuestion
+from rag.chat import Conversation
+
+HAI_PHONG_OLD = "000_79f6f9c68346ee94"   # undated: Bùi Quang Bình
+HAI_PHONG_NEW = "001_f39855832cbb624f"   # 2024-12: Vũ Thanh Chương
+HANOI = {"002_61ff474f94b66afa", "003_f74e899145c90a99"}
+
+
+@pytest.mark.parametrize("question", ["Who leads Hai Phong police?", "Ai là Giám đốc Công an TP Hải Phòng?"])
+def test_both_hai_phong_directors_with_dates(seed_assistant, question):
+    answer = seed_assistant.ask(question)
+    assert not answer.abstained
+    assert "Bùi Quang Bình" in answer.answer and "Vũ Thanh Chương" in answer.answer
+    cited = {c.doc_id: c for c in answer.citations}
+    assert {HAI_PHONG_OLD, HAI_PHONG_NEW} <= set(cited)
+    assert cited[HAI_PHONG_NEW].date == "2024-12" and cited[HAI_PHONG_OLD].date == "unknown"
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.answer
+        assert c.text[c.sentence_start:c.sentence_end] == c.sentence
+    assert ("Article dated 2024-12" in answer.answer) == (answer.language == "en")
+    assert ("Undated article" in answer.answer) or ("Bài không ghi ngày" in answer.answer)
+
+
+def test_answer_language_follows_question(seed_assistant):
+    assert seed_assistant.ask("Who leads Hai Phong police?").answer.startswith("According to the articles")
+    assert seed_assistant.ask("Ai là Giám đốc Công an TP Hà Nội?").answer.startswith("Theo các bài báo")
+
+
+def test_question_without_diacritics_finds_its_article(seed_assistant):
+    retrieval = seed_assistant.retrieve("ai la giam doc cong an tp ha noi")
+    assert retrieval.documents[0].doc_id in HANOI
+    answer = seed_assistant.ask("ai la giam doc cong an tp ha noi")
+    assert "Nguyễn Hải Trung" in answer.answer
+
+
+@pytest.mark.parametrize("question,lead", [
+    ("Ai là Giám đốc Công an TP Đà Nẵng?", "Các bài báo không có thông tin"),
+    ("What is the population of Brazil?", "The articles don't say"),
+])
+def test_abstains_when_articles_do_not_answer(seed_assistant, question, lead):
+    answer = seed_assistant.ask(question)
+    assert answer.abstained and answer.answer.startswith(lead) and not answer.citations
+
+
+def test_empty_and_overlong_questions(seed_assistant):
+    with pytest.raises(BadQuestion):
+        seed_assistant.ask("   ")
+    answer = seed_assistant.ask("Who leads Hai Phong police? " + "x" * 20000)
+    assert any("cut to its first" in n for n in answer.notes)
+
+
+@pytest.mark.parametrize("follow_up", ["And Hanoi?", "Còn Hà Nội thì sao?"])
+def test_follow_up_uses_the_conversation(seed_assistant, follow_up):
+    conversation = Conversation(seed_assistant)
+    conversation.ask("Who leads Hai Phong police?")
+    answer = conversation.ask(follow_up)
+    assert "Nguyễn Hải Trung" in answer.answer
+    assert answer.retrieved_doc_ids[0] in HANOI
+    assert answer.language == ("en" if follow_up.startswith("And") else "vi")
