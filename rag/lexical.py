@@ -7,13 +7,19 @@ such questions, folded BM25 keeps 0.88: DESIGN.md).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import re
+import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from rag.text import folded_syllables, syllables
+from rag.text import STOPWORDS, fold, folded_syllables, query_terms, syllables, with_bigrams
+
+_WORD = re.compile(r"\w+")
+_LETTERS = re.compile(r"[^\W\d_]+")
+NAMES_FILE = "names.json"
 
 
 def _bm25(tokens: list[list[str]]) -> bm25s.BM25:
@@ -33,7 +39,24 @@ def _scores(index: bm25s.BM25, tokens: list[str], n: int) -> np.ndarray:
 class LexicalScores:
     accented: np.ndarray
     folded: np.ndarray
-    coverage: float  # share of the question's (folded) syllables that occur in the corpus
+    coverage: float    # share of the question's (folded) content syllables found in the corpus
+    name_share: float  # share of its capitalised words (names, after the first word) found
+
+
+def joined_names(texts: list[str]) -> dict[str, str]:
+    """Two-syllable names as written in the corpus, keyed as a plain keyboard writes them joined.
+
+    English text writes "Hà Nội" as "Hanoi" and "Việt Nam" as "Vietnam"; neither the model nor
+    BM25 links the two forms reliably, so questions get the corpus spelling back.
+    """
+    names: dict[str, str] = {}
+    for text in texts:
+        words = list(_LETTERS.finditer(text))
+        for a, b in zip(words, words[1:]):
+            first, second = a.group(0), b.group(0)
+            if first[0].isupper() and second[0].isupper() and text[a.end():b.start()] == " ":
+                names.setdefault(fold(first + second).lower(), f"{first} {second}")
+    return names
 
 
 @dataclass
@@ -41,23 +64,37 @@ class LexicalIndex:
     accented: bm25s.BM25
     folded: bm25s.BM25
     size: int
+    names: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, texts: list[str]) -> "LexicalIndex":
-        return cls(_bm25([syllables(t) for t in texts]),
-                   _bm25([folded_syllables(t) for t in texts]), len(texts))
+        return cls(_bm25([with_bigrams(syllables(t)) for t in texts]),
+                   _bm25([with_bigrams(folded_syllables(t)) for t in texts]), len(texts),
+                   joined_names(texts))
+
+    def spell_names(self, question: str) -> str:
+        """Replace joined spellings of corpus names ("Hanoi") with the corpus form ("Hà Nội")."""
+        def respell(m: re.Match) -> str:
+            word = m.group(0)
+            return self.names.get(fold(word).lower(), word) if word[0].isupper() else word
+        return _WORD.sub(respell, question)
 
     def score(self, question: str) -> LexicalScores:
         accented = syllables(question)
         folded = folded_syllables(question)
-        known = sum(1 for t in folded if t in self.folded.vocab_dict)
-        coverage = known / len(folded) if folded else 0.0
-        return LexicalScores(_scores(self.accented, accented, self.size),
-                             _scores(self.folded, folded, self.size), coverage)
+        content = [t for t in folded if t not in STOPWORDS] or folded
+        known = sum(1 for t in content if t in self.folded.vocab_dict)
+        coverage = known / len(content) if content else 0.0
+        names = [fold(w).lower() for w in _WORD.findall(question)[1:] if w[0].isupper()]
+        name_share = sum(n in self.folded.vocab_dict for n in names) / len(names) if names else 0.0
+        return LexicalScores(_scores(self.accented, query_terms(accented, folded), self.size),
+                             _scores(self.folded, query_terms(folded, folded), self.size),
+                             coverage, name_share)
 
     def save(self, directory: Path) -> None:
         self.accented.save(str(directory / "bm25_accented"))
         self.folded.save(str(directory / "bm25_folded"))
+        (directory / NAMES_FILE).write_text(json.dumps(self.names, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path, size: int) -> "LexicalIndex":
@@ -66,4 +103,5 @@ class LexicalIndex:
         for index in (accented, folded):
             if int(index.scores["num_docs"]) != size:
                 raise ValueError("lexical index does not match the chunk table")
-        return cls(accented, folded, size)
+        names = json.loads((directory / NAMES_FILE).read_text(encoding="utf-8"))
+        return cls(accented, folded, size, names)

@@ -16,14 +16,15 @@ import numpy as np
 from rag.chunking import Chunk
 from rag.embedding import Embedder
 from rag.store import WHOLE_CHUNK, IndexData
-from rag.text import has_diacritics
+from rag.text import detect_language, has_diacritics
 
 # Fusion constants, chosen on XQuAD-vi by bench/retrieval.py (docs/benchmarks.md).
 PASSAGE_WEIGHT = 0.5        # dense chunk score = w * passage vector + (1 - w) * best sentence
 FOLDED_WEIGHT = 0.5         # accented questions: lexical = accented BM25 + w * folded BM25
-LEXICAL_WEIGHT = 1.0        # z(dense) + LEXICAL_WEIGHT * coverage^COVERAGE_POWER * z(lexical)
-COVERAGE_POWER = 4.0
-NO_DIACRITICS_LEXICAL = 3.0  # questions typed without diacritics trust BM25 (folded) more
+LEXICAL_WEIGHT = 0.5        # z(dense) + weight * z(lexical), weight = LEXICAL_WEIGHT * coverage^4
+COVERAGE_POWER = 4.0        #   + NAME_WEIGHT * share of the question's names found in the corpus
+NAME_WEIGHT = 0.1
+NO_DIACRITICS_LEXICAL = 3.0  # Vietnamese typed without diacritics: dense is lost, trust BM25 more
 DENSE_CANDIDATES = 2048
 
 
@@ -94,26 +95,28 @@ class Retriever:
         best_sentence = np.array([s.max() if len(s) else floor for s in sentences], dtype=np.float32)
         return PASSAGE_WEIGHT * passage + (1 - PASSAGE_WEIGHT) * best_sentence, sentences
 
-    def _lexical(self, question: str) -> tuple[np.ndarray, float, bool]:
+    def _lexical(self, question: str) -> tuple[np.ndarray, float]:
+        """Lexical scores per chunk and how much to trust them for this question."""
         scores = self.data.lexical.score(question)
         accented = has_diacritics(question)
         lexical = scores.accented + FOLDED_WEIGHT * scores.folded if accented else scores.folded
-        return lexical, scores.coverage, accented
+        weight = LEXICAL_WEIGHT * scores.coverage ** COVERAGE_POWER + NAME_WEIGHT * scores.name_share
+        if not accented and detect_language(question) == "vi":
+            weight *= NO_DIACRITICS_LEXICAL
+        return lexical, weight
 
     def search(self, question: str, k_documents: int = 5, passages_per_document: int = 3) -> Retrieval:
+        question = self.data.lexical.spell_names(question)
         query = self.embedder.encode_queries([question])[0]
         if not self.data.chunks:
             return Retrieval(question, [], query)
         dense, sentence_dense = self._dense(query)
-        lexical, coverage, accented = self._lexical(question)
+        lexical, weight = self._lexical(question)
         if self.mode == "dense":
             fused = dense
         elif self.mode == "lexical":
             fused = lexical
         else:
-            weight = LEXICAL_WEIGHT * coverage ** COVERAGE_POWER
-            if not accented:
-                weight *= NO_DIACRITICS_LEXICAL
             fused = _zscore(dense) + weight * _zscore(lexical)
         order = np.argsort(-fused, kind="stable")
         documents: dict[str, DocumentHit] = {}

@@ -98,6 +98,35 @@ def folded_syllables(text: str) -> list[str]:
     return [fold(w) for w in syllables(text)]
 
 
+# Question and function words (folded) that say nothing about which article answers: left out of
+# lexical queries and of answer-sentence overlap.
+STOPWORDS = {
+    # Vietnamese question and function words, folded.
+    "ai", "la", "gi", "nao", "bao", "nhieu", "khi", "dau", "the", "sao", "cua", "va", "cac",
+    "nhung", "duoc", "co", "khong", "trong", "o", "tai", "thi", "con", "mot", "nay", "do", "da",
+    "dang", "se", "voi", "cho", "ve", "tu", "den", "hay", "hoac", "ma", "nhu", "vay", "a", "u",
+    # English ones.
+    "who", "what", "when", "where", "which", "how", "why", "is", "are", "was", "were", "did",
+    "does", "do", "of", "in", "on", "at", "for", "to", "and", "or", "by", "with", "an", "many",
+    "much", "that", "this", "it", "be", "been", "has", "have", "had", "from", "as", "about",
+}
+
+
+def query_terms(tokens: list[str], folded: list[str]) -> list[str]:
+    """`tokens` without stopwords (judged on their folded form), plus bigrams of what is left."""
+    kept = [t for t, f in zip(tokens, folded) if f not in STOPWORDS]
+    return with_bigrams(kept)
+
+
+def with_bigrams(tokens: list[str]) -> list[str]:
+    """Syllables plus each pair of neighbours written together ("hải phòng" → "hảiphòng").
+
+    Vietnamese words are mostly two syllables, so pairs separate "Hải Phòng" from "Nguyễn Hải
+    Trung"; writing them joined also lets "Hanoi" or "Haiphong" in an English question match.
+    """
+    return tokens + [a + b for a, b in zip(tokens, tokens[1:])]
+
+
 # ---------------------------------------------------------------- sentences
 
 # Words that end with a period without ending the sentence ("TP. Hải Phòng", "PGS. TS.").
