@@ -7,6 +7,8 @@ the sentence), cites each, and abstains when even the best sentence is weak evid
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
@@ -14,27 +16,23 @@ import numpy as np
 
 from rag.corpus import UNKNOWN_DATE
 from rag.retrieval import DocumentHit, Retrieval
-from rag.text import folded_syllables
+from rag.text import STOPWORDS, folded_syllables, with_bigrams
 
-# Sentence score = cosine(question, sentence) + OVERLAP_WEIGHT * share of the question's content
-# words found in the sentence or its article title + DOC_WEIGHT * document relevance (0..1).
+# Sentence score = cosine(question, sentence) + OVERLAP_WEIGHT * the rarity-weighted share of the
+# question's terms found in the sentence (terms found only around it, in its passage or title,
+# count CONTEXT_CREDIT) + DOC_WEIGHT * document relevance (1 for the best document).
 OVERLAP_WEIGHT = 0.3
-DOC_WEIGHT = 0.1
+CONTEXT_CREDIT = 0.75
+# A sentence holding the kind of thing the question asks for (a person for "who"/"ai", a number
+# for "how many"/"bao nhiêu", a date for "when"/"khi nào") gets this much more.
+ANSWER_TYPE_BONUS = 0.05
+DOC_WEIGHT = 0.0
 # Another sentence is quoted when it scores within MARGIN of the best one.
-MARGIN = 0.06
+MARGIN = 0.08
 MAX_QUOTES = 3
-CANDIDATE_DOCUMENTS = 3
+MIN_WORDS = 5
+CANDIDATE_DOCUMENTS = 5
 
-_STOPWORDS = {
-    # Vietnamese question and function words, folded.
-    "ai", "la", "gi", "nao", "bao", "nhieu", "khi", "dau", "the", "sao", "cua", "va", "cac",
-    "nhung", "duoc", "co", "khong", "trong", "o", "tai", "thi", "con", "mot", "nay", "do", "da",
-    "dang", "se", "voi", "cho", "ve", "tu", "den", "hay", "hoac", "ma", "nhu", "vay", "a", "u",
-    # English ones.
-    "who", "what", "when", "where", "which", "how", "why", "is", "are", "was", "were", "did",
-    "does", "do", "of", "in", "on", "at", "for", "to", "and", "or", "by", "with", "an", "many",
-    "much", "that", "this", "it", "be", "been", "has", "have", "had", "from", "as", "about",
-}
 
 LABELS = {
     "vi": {"lead": "Theo các bài báo:", "dated": "Bài ngày {date}", "undated": "Bài không ghi ngày",
@@ -89,12 +87,43 @@ class Candidate:
     sentence_index: int
 
 
+_QUESTION_TYPES = {
+    "person": re.compile(r"\b(who|whom|whose|ai)\b"),
+    "number": re.compile(r"\b(how many|how much|what percentage|bao nhieu)\b"),
+    "date": re.compile(r"\b(when|what year|what date|khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao)\b"),
+}
+_ANSWER_SHAPES = {
+    # A rank, title or honorific before a name, or a name led by a common Vietnamese surname.
+    "person": re.compile(
+        r"\b(?:tướng|tá|úy|ông|bà|anh|chị|đồng chí|trưởng|giám đốc|chủ tịch|bí thư|tư lệnh),? "
+        r"[A-ZĐ]|\b(?:Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Lương|Tô|"
+        r"Đinh|Trịnh|Mai|Cao|Lâm|Đào|Đoàn|Trương|Lưu|Chu|Tạ) [A-ZĐ]"),
+    "number": re.compile(r"\d"),
+    "date": re.compile(r"\b\d{1,2}/\d{1,2}\b|\b\d{4}\b|\b(?:ngày|tháng|năm) \d"),
+}
+
+
+def answer_type(question: str) -> str | None:
+    """What the question asks for, if it says: person, number or date."""
+    folded = " ".join(folded_syllables(question))
+    return next((kind for kind, pattern in _QUESTION_TYPES.items() if pattern.search(folded)), None)
+
+
 def content_words(text: str) -> set[str]:
-    return {w for w in folded_syllables(text) if w not in _STOPWORDS}
+    """Folded syllables of `text` without question and function words."""
+    return {w for w in folded_syllables(text) if w not in STOPWORDS}
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def terms_of(text: str) -> frozenset[str]:
+    """Folded syllables and pairs of a passage or sentence; cached, as the same passages recur."""
+    return frozenset(with_bigrams(folded_syllables(text)))
 
 
 def _candidates(retrieval: Retrieval) -> list[Candidate]:
-    query_words = content_words(retrieval.question)
+    weights = retrieval.term_weights
+    total = sum(weights.values())
+    shape = _ANSWER_SHAPES.get(answer_type(retrieval.question) or "")
     documents = retrieval.documents[:CANDIDATE_DOCUMENTS]
     if not documents:
         return []
@@ -102,32 +131,41 @@ def _candidates(retrieval: Retrieval) -> list[Candidate]:
     out: list[Candidate] = []
     for rank, document in enumerate(documents):
         relevance = float(np.exp(document.score - top))  # 1 for the best document
-        title_words = content_words(document.title)
+        title_terms = terms_of(document.title)
         for p, passage in enumerate(document.passages):
+            around = weights.keys() & (terms_of(passage.chunk.text) | title_terms)
             for s, text in enumerate(passage.chunk.sentence_texts()):
-                found = query_words & (content_words(text) | title_words)
-                overlap = len(found) / len(query_words) if query_words else 0.0
-                score = float(passage.sentence_dense[s]) + OVERLAP_WEIGHT * overlap + DOC_WEIGHT * relevance
+                if len(text.split()) < MIN_WORDS:
+                    continue  # photo credits and captions ("Ảnh: haiphong.gov.vn") answer nothing
+                found = weights.keys() & terms_of(text)
+                credit = sum(weights[t] for t in found) + CONTEXT_CREDIT * sum(weights[t] for t in around - found)
+                overlap = credit / total if total else 0.0
+                typed = ANSWER_TYPE_BONUS if shape and shape.search(text) else 0.0
+                score = float(passage.sentence_dense[s]) + OVERLAP_WEIGHT * overlap + DOC_WEIGHT * relevance + typed
                 out.append(Candidate(score, rank, document, p, s))
     out.sort(key=lambda c: -c.score)
     return out
 
 
+def _sentence(c: Candidate) -> str:
+    return c.document.passages[c.passage_index].chunk.sentence_texts()[c.sentence_index]
+
+
 def _select(candidates: list[Candidate]) -> list[Candidate]:
-    """The best sentence, plus close runners-up (at most two per article, no repeats)."""
+    """The best sentence and close runners-up, each article's best first.
+
+    Taking one sentence per article before a second from any lets articles that disagree (two
+    directors named at two dates) both be quoted.
+    """
+    close = [c for c in candidates if c.score >= candidates[0].score - MARGIN]
     chosen: list[Candidate] = []
-    seen_text: set[str] = set()
-    per_doc: dict[str, int] = {}
-    best = candidates[0].score
-    for c in candidates:
-        if c.score < best - MARGIN or len(chosen) >= MAX_QUOTES:
-            break
-        text = c.document.passages[c.passage_index].chunk.sentence_texts()[c.sentence_index]
-        if text in seen_text or per_doc.get(c.document.doc_id, 0) >= 2:
-            continue
-        seen_text.add(text)
-        per_doc[c.document.doc_id] = per_doc.get(c.document.doc_id, 0) + 1
-        chosen.append(c)
+    seen: set[str] = set()
+    for per_article in (1, 2):
+        for c in close:
+            taken = sum(1 for x in chosen if x.document.doc_id == c.document.doc_id)
+            if len(chosen) < MAX_QUOTES and taken < per_article and _sentence(c) not in seen:
+                seen.add(_sentence(c))
+                chosen.append(c)
     return chosen
 
 

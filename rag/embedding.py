@@ -17,6 +17,8 @@ import numpy as np
 
 from rag.config import BUNDLED_MODEL, BUNDLED_MODEL_NAME, Settings
 
+CPU_COUNT = max(1, os.cpu_count() or 1)
+SMALL_BATCH = 4
 QUERY_PROMPT = "query"
 PASSAGE_PROMPT = "passage"
 
@@ -52,6 +54,11 @@ class Embedder:
     def _encode(self, texts: list[str], kind: str, progress: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        import torch
+
+        # One thread for a handful of short texts (a question): measured 32 ms with one thread
+        # against 548 ms with two while the other core was busy; batches use every core.
+        torch.set_num_threads(1 if len(texts) <= SMALL_BATCH else CPU_COUNT)
         prompt_name = kind if kind in (self.model.prompts or {}) else None
         vectors = self.model.encode(
             texts, prompt_name=prompt_name, batch_size=self.batch_size,
@@ -85,10 +92,8 @@ _LOCK = threading.Lock()
 
 @functools.lru_cache(maxsize=4)
 def _load(model_name: str, cache_dir: Path, batch_size: int) -> Embedder:
-    import torch
     from sentence_transformers import SentenceTransformer
 
-    torch.set_num_threads(max(1, os.cpu_count() or 1))
     settings = Settings(embed_model=model_name, cache_dir=cache_dir)
     path = _model_path(settings)
     try:

@@ -15,7 +15,9 @@ from pathlib import Path
 import bm25s
 import numpy as np
 
-from rag.text import STOPWORDS, fold, folded_syllables, query_terms, syllables, with_bigrams
+from rag.glossary import vietnamese_equivalents
+from rag.text import (EXPANSIONS, STOPWORDS, fold, folded_syllables, normalize, query_terms, syllables,
+                      with_bigrams)
 
 _WORD = re.compile(r"\w+")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -90,6 +92,42 @@ class LexicalIndex:
         return LexicalScores(_scores(self.accented, query_terms(accented, folded), self.size),
                              _scores(self.folded, query_terms(folded, folded), self.size),
                              coverage, name_share)
+
+    def idf(self, term: str) -> float | None:
+        """BM25's inverse document frequency of a folded term, None if the corpus lacks it."""
+        token = self.folded.vocab_dict.get(term)
+        if token is None:
+            return None
+        indptr = self.folded.scores["indptr"]
+        df = float(indptr[token + 1] - indptr[token])
+        return float(np.log(1 + (self.size - df + 0.5) / (df + 0.5)))
+
+    def term_weights(self, question: str, vietnamese: bool) -> dict[str, float]:
+        """The question's content terms (folded syllables and pairs) weighted by rarity.
+
+        A term the corpus lacks gets the highest weight when it can matter: any term of a
+        Vietnamese question, or a name in an English one ("Đà Nẵng" in a question about
+        articles that never mention it is the sign that they cannot answer it).
+        """
+        words: list[tuple[str, bool]] = []  # (folded syllable, is a name)
+        for i, word in enumerate(_WORD.findall(normalize(question))):
+            capital = i > 0 and word[0].isupper()
+            words += [(fold(s), capital) for s in EXPANSIONS.get(word.lower(), [word.lower()])]
+        # Capitalised words after the first are names: "Da" in "Da Nang" is not the stopword "đã".
+        kept = [(w, name) for w, name in words if w not in STOPWORDS or name]
+        terms = kept + [(a + b, na and nb) for (a, na), (b, nb) in zip(kept, kept[1:])]
+        if not vietnamese:
+            for phrase in vietnamese_equivalents(question):
+                terms += [(w, False) for w in with_bigrams(phrase)]
+        rarest = float(np.log(1 + (self.size + 0.5) / 0.5))
+        weights: dict[str, float] = {}
+        for term, is_name in terms:
+            idf = self.idf(term)
+            if idf is None and (vietnamese or is_name):
+                idf = rarest
+            if idf is not None:
+                weights[term] = idf
+        return weights
 
     def save(self, directory: Path) -> None:
         self.accented.save(str(directory / "bm25_accented"))

@@ -60,6 +60,7 @@ class Retrieval:
     question: str
     documents: list[DocumentHit]
     query_vector: np.ndarray
+    term_weights: dict[str, float]  # the question's content terms and their rarity (see lexical)
 
 
 def _zscore(values: np.ndarray) -> np.ndarray:
@@ -106,10 +107,11 @@ class Retriever:
         return lexical, weight
 
     def search(self, question: str, k_documents: int = 5, passages_per_document: int = 3) -> Retrieval:
+        vietnamese = detect_language(question) == "vi"
         question = self.data.lexical.spell_names(question)
         query = self.embedder.encode_queries([question])[0]
         if not self.data.chunks:
-            return Retrieval(question, [], query)
+            return Retrieval(question, [], query, {})
         dense, sentence_dense = self._dense(query)
         lexical, weight = self._lexical(question)
         if self.mode == "dense":
@@ -131,4 +133,4 @@ class Retriever:
                 documents[chunk.doc_id] = DocumentHit(chunk.doc_id, hit.score, [hit])
             elif len(doc.passages) < passages_per_document:
                 doc.passages.append(hit)
-        return Retrieval(question, list(documents.values()), query)
+        return Retrieval(question, list(documents.values()), query, self.data.lexical.term_weights(question, vietnamese))

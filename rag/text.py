@@ -89,9 +89,18 @@ def has_diacritics(text: str) -> bool:
     return fold(text) != text
 
 
+# Abbreviations written out for lexical matching: "Công an TP Hải Phòng" and "Công an thành phố"
+# are the same words to a reader.
+EXPANSIONS = {"tp": ["thành", "phố"], "tphcm": ["thành", "phố", "hồ", "chí", "minh"]}
+
+
 def syllables(text: str) -> list[str]:
-    """Lower-cased syllables (Vietnamese words are space-separated syllables)."""
-    return [w.lower() for w in _WORD.findall(normalize(text))]
+    """Lower-cased syllables (Vietnamese words are space-separated syllables), TP written out."""
+    out: list[str] = []
+    for word in _WORD.findall(normalize(text)):
+        word = word.lower()
+        out.extend(EXPANSIONS.get(word, [word]))
+    return out
 
 
 def folded_syllables(text: str) -> list[str]:
@@ -107,7 +116,7 @@ STOPWORDS = {
     "dang", "se", "voi", "cho", "ve", "tu", "den", "hay", "hoac", "ma", "nhu", "vay", "a", "u",
     # English ones.
     "who", "what", "when", "where", "which", "how", "why", "is", "are", "was", "were", "did",
-    "does", "do", "of", "in", "on", "at", "for", "to", "and", "or", "by", "with", "an", "many",
+    "does", "do", "of", "in", "on", "at", "for", "to", "and", "or", "by", "with", "many",
     "much", "that", "this", "it", "be", "been", "has", "have", "had", "from", "as", "about",
 }
 

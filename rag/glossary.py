@@ -1,0 +1,34 @@
+"""English → Vietnamese words of public-security news, for English questions.
+
+An English question shares no words with Vietnamese articles except names, so the extractive
+answerer could only compare meaning through the small embedding model, which ranks "Vice
+Chairman … assigned tasks to the police" level with "Director of Hai Phong police". These
+folded Vietnamese equivalents let "who leads … police" find "giám đốc công an".
+"""
+
+from __future__ import annotations
+
+import re
+
+GLOSSARY: dict[str, str] = {
+    "police": "cong an", "public security": "cong an", "director": "giam doc", "leads": "giam doc",
+    "lead": "giam doc", "head": "giam doc", "heads": "giam doc", "chief": "giam doc",
+    "minister": "bo truong", "ministry": "bo", "deputy": "pho", "vice": "pho",
+    "city": "thanh pho", "province": "tinh", "crime": "toi pham", "crimes": "toi pham",
+    "criminals": "toi pham", "drug": "ma tuy", "drugs": "ma tuy", "traffic": "giao thong",
+    "accident": "tai nan", "accidents": "tai nan", "arrested": "bat giu", "arrest": "bat giu",
+    "cases": "vu an", "case": "vu an", "campaign": "cao diem", "ceremony": "le", "party": "dang",
+    "secretary": "bi thu", "chairman": "chu tich", "committee": "uy ban", "people's": "nhan dan",
+    "security": "an ninh", "order": "trat tu", "fraud": "lua dao", "scams": "lua dao",
+    "gambling": "co bac", "smuggling": "buon lau", "general": "tuong", "colonel": "dai ta",
+    "fire": "chay", "explosion": "no", "launched": "ra quan", "launch": "ra quan",
+    "new year": "tet", "lunar new year": "tet nguyen dan", "tet": "tet", "delegation": "doan",
+    "visited": "tham", "commune": "xa", "ward": "phuong", "district": "quan",
+}
+_PHRASES = sorted(GLOSSARY, key=len, reverse=True)
+_PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b", re.IGNORECASE)
+
+
+def vietnamese_equivalents(question: str) -> list[list[str]]:
+    """Folded Vietnamese syllables for each glossary phrase in an English question."""
+    return [GLOSSARY[m.group(1).lower()].split() for m in _PATTERN.finditer(question)]
