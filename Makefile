@@ -28,9 +28,11 @@ test: install browser
 	$(PY) -m pytest -q
 
 bench: install
-	$(PY) bench/retrieval.py
-	$(PY) bench/seeds_eval.py
-	$(PY) bench/speed.py
+	$(PY) bench/xquad.py  # retrieval quality per method and language, indexing and eval speed
+	$(PY) bench/seeds_eval.py  # the seed questions: hit@k, abstention, answer match, ask latency
+	$(PY) bench/calibrate_abstention.py  # the abstention thresholds in rag/config.py
+	$(PY) bench/load.py  # the chat page under 16 concurrent conversations (loopback)
+	$(PY) bench/answer_quality.py  # the configured LLM (RAG_LLM…), or the extractive baseline
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/gen-*

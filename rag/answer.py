@@ -30,6 +30,7 @@ DOC_WEIGHT = 0.0
 # Another sentence is quoted when it scores within MARGIN of the best one.
 MARGIN = 0.08
 MAX_QUOTES = 3
+UNKNOWN_PENALTY = OVERLAP_WEIGHT
 MIN_WORDS = 5
 CANDIDATE_DOCUMENTS = 5
 
@@ -197,7 +198,8 @@ def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> 
     """Quote and cite the best sentences, or abstain when the best one is below `threshold`."""
     doc_ids = [d.doc_id for d in retrieval.documents]
     candidates = _candidates(retrieval)
-    evidence = candidates[0].score if candidates else 0.0
+    # Question terms that no article contains (a city the articles never name) count against.
+    evidence = (candidates[0].score if candidates else 0.0) - UNKNOWN_PENALTY * retrieval.unknown_share
     if evidence < threshold:
         return Answer(retrieval.question, LABELS[language]["abstain"], language, True,
                       retrieved_doc_ids=doc_ids, evidence=evidence)

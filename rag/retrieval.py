@@ -61,6 +61,7 @@ class Retrieval:
     documents: list[DocumentHit]
     query_vector: np.ndarray
     term_weights: dict[str, float]  # the question's content terms and their rarity (see lexical)
+    unknown_share: float = 0.0      # share of that weight on terms no article contains
 
 
 def _zscore(values: np.ndarray) -> np.ndarray:
@@ -133,4 +134,7 @@ class Retriever:
                 documents[chunk.doc_id] = DocumentHit(chunk.doc_id, hit.score, [hit])
             elif len(doc.passages) < passages_per_document:
                 doc.passages.append(hit)
-        return Retrieval(question, list(documents.values()), query, self.data.lexical.term_weights(question, vietnamese))
+        weights, unknown = self.data.lexical.term_weights(question, vietnamese)
+        total = sum(weights.values())
+        unknown_share = sum(weights[t] for t in unknown) / total if total else 0.0
+        return Retrieval(question, list(documents.values()), query, weights, unknown_share)
