@@ -16,6 +16,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -24,10 +25,10 @@ from rag.config import Settings
 from rag.corpus import load_corpus
 from rag.embedding import ModelError
 from rag.evaluation import BadQuestionsFile, evaluate, load_questions
-from rag.ingest import IngestReport, index_documents, ingest
+from rag.ingest import IngestReport, NothingToIndex, index_documents, ingest
 from rag.store import IndexProblem
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Ask questions about Vietnamese news articles, in Vietnamese or English.")
 out = Console()
 err = Console(stderr=True)
@@ -36,7 +37,7 @@ IndexDirOption = Annotated[Optional[Path], typer.Option("--index-dir", help="Ind
 
 
 def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]error:[/red] {message}", highlight=False, markup=True)
+    err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
 
@@ -44,7 +45,7 @@ def fail(message: str, code: int = 1) -> None:
 def friendly_errors() -> Iterator[None]:
     try:
         yield
-    except (IndexProblem, BadQuestion, BadQuestionsFile, ModelError) as problem:
+    except (IndexProblem, BadQuestion, BadQuestionsFile, ModelError, NothingToIndex) as problem:
         fail(str(problem))
     except KeyboardInterrupt:
         fail("interrupted", 130)
@@ -101,8 +102,6 @@ def ingest_command(
     with friendly_errors(), progress_bar("Embedding passages") as update:
         report = ingest(list(paths or []), settings, replace_roots=replace, rebuild=rebuild, on_progress=update)
     print_report(report, settings.index_dir)
-    if report.chunks == 0:
-        fail("nothing was indexed: no readable articles", 1)
 
 
 @app.command("ask")
@@ -114,16 +113,32 @@ def ask_command(
     """Answer one question with cited passages."""
     with friendly_errors():
         assistant = open_or_build(settings_for(index_dir))
+        if not as_json:
+            print_stream(assistant.ask_stream(question))
+            return
         answer = assistant.ask(question)
-    if as_json:
-        out.print_json(data=answer.to_json(), ensure_ascii=False) if sys.stdout.isatty() else \
-            print(json.dumps(answer.to_json(), ensure_ascii=False))
-        return
-    print_answer(answer)
+    out.print_json(data=answer.to_json(), ensure_ascii=False) if sys.stdout.isatty() else \
+        print(json.dumps(answer.to_json(), ensure_ascii=False))
 
 
-def print_answer(answer) -> None:
-    out.print(answer.answer, highlight=False, markup=False)
+def print_stream(items: Iterator) -> None:
+    """Print the answer as it streams; if checking replaced it afterwards, print the checked one."""
+    shown = ""
+    for item in items:
+        if isinstance(item, str):
+            shown += item
+            print(item, end="", flush=True)
+            continue
+        if shown:
+            print()
+        if item.answer != shown:
+            if shown:
+                err.print("note: the answer above failed its checks; it is replaced by:", highlight=False)
+            out.print(item.answer, highlight=False, markup=False)
+        print_sources(item)
+
+
+def print_sources(answer) -> None:
     for note in answer.notes:
         err.print(f"note: {note}", highlight=False, markup=False)
     if answer.citations:
@@ -153,7 +168,7 @@ def chat_command(index_dir: IndexDirOption = None) -> None:
                 continue
             if not question:
                 continue
-            print_answer(conversation.ask(question))
+            print_stream(conversation.ask_stream(question))
 
 
 def eval_index_dir(settings: Settings, corpus: Path) -> Path:

@@ -86,6 +86,8 @@ def make_document(doc_id: str, raw: str, title: str = "", date: str = "", url: s
 def _read_text(path: Path) -> str:
     """Read a UTF-8 text file; raise ValueError with a reason a user understands."""
     data = path.read_bytes()
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        raise ValueError("not UTF-8 (it is UTF-16; save it as UTF-8)")
     if b"\x00" in data[:8192]:
         raise ValueError("binary file")
     try:

@@ -93,6 +93,9 @@ _LOCK = threading.Lock()
 @functools.lru_cache(maxsize=4)
 def _load(model_name: str, cache_dir: Path, batch_size: int) -> Embedder:
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as transformers_logging
+
+    transformers_logging.disable_progress_bar()  # "Loading weights" bars are noise in a CLI
 
     settings = Settings(embed_model=model_name, cache_dir=cache_dir)
     path = _model_path(settings)

@@ -26,6 +26,10 @@ Progress = Callable[[int, int], None]
 ENCODE_BLOCK = 256
 
 
+class NothingToIndex(ValueError):
+    """No readable article was found; the existing index is left as it was."""
+
+
 @dataclass
 class IngestReport:
     added: list[str] = field(default_factory=list)
@@ -160,6 +164,10 @@ def index_documents(docs: list[Document], settings: Settings, roots: list[str],
                     on_progress: Progress | None = None) -> IngestReport:
     """Bring the index in `settings.index_dir` to exactly `docs`, embedding only what changed."""
     report = report or IngestReport()
+    if not docs:
+        reasons = "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5])
+        raise NothingToIndex("nothing was indexed: no readable articles"
+                             + (f" ({reasons})" if reasons else "") + "; the index is unchanged")
     started = time.perf_counter()
     embedder = load_embedder(settings)
     with _locked(settings.index_dir):

@@ -52,7 +52,7 @@ def test_bad_inputs_fail_clearly(tmp_path, seed_index_dir):
     assert_clean_failure(run("eval", "--questions", str(bad), index_dir=seed_index_dir), "bad.jsonl:1")
     only_bad = tmp_path / "only-bad"
     only_bad.mkdir()
-    (only_bad / "x.txt").write_bytes(b"\xff\xfe\x00\x00")
+    (only_bad / "x.txt").write_bytes(b"\x00\x01binary")
     proc = run("ingest", str(only_bad), index_dir=tmp_path / "i2")
     assert_clean_failure(proc, "nothing was indexed")
     assert "x.txt: binary file" in proc.stderr

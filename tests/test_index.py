@@ -117,3 +117,16 @@ def test_manifest_records_model_chunking_and_hashes(seed_index_dir, base_setting
     assert manifest["chunking"]["max_tokens"] <= 512
     assert all(len(d["hash"]) == 64 for d in manifest["documents"].values())
     assert set(manifest["files"]) >= {"chunks.jsonl", "vectors.faiss", "vector_rows.npy"}
+
+
+def test_nothing_readable_leaves_the_index_as_it_was(tmp_path, base_settings, seed_copy):
+    from rag.ingest import NothingToIndex
+
+    settings = base_settings.with_index_dir(tmp_path / "index")
+    ingest([seed_copy], settings)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "x.txt").write_bytes(b"\x00binary")
+    with pytest.raises(NothingToIndex, match="x.txt: binary file"):
+        ingest([bad], settings, replace_roots=True)
+    assert len(load_index(settings.index_dir, first_model(settings)).manifest["documents"]) == 5

@@ -25,7 +25,7 @@ def test_normalize_keeps_length_and_leaves_other_words_alone():
 
 def test_fold_strips_all_diacritics():
     assert fold("Đại tướng Lương Tam Quang") == "Dai tuong Luong Tam Quang"
-    assert folded_syllables("Giám đốc Công an TP.Hải Phòng") == ["giam", "doc", "cong", "an", "tp", "hai", "phong"]
+    assert folded_syllables("Giám đốc Công an TP.Hải Phòng") == ["giam", "doc", "cong", "an", "thanh", "pho", "hai", "phong"]  # TP written out
 
 
 def test_abbreviations_and_numbers_do_not_split_sentences():
@@ -52,3 +52,21 @@ def test_language_detection():
     assert detect_language("ai la giam doc cong an tp hai phong") == "vi"
     assert detect_language("Who leads Hai Phong police?") == "en"
     assert detect_language("How many people attended the ceremony?") == "en"
+
+
+def test_joined_names_get_the_corpus_spelling():
+    from rag.lexical import LexicalIndex
+
+    index = LexicalIndex.build(["Công an TP Hà Nội ra quân.", "Thành phố Hải Phòng."])
+    assert index.spell_names("Who leads Hanoi police?") == "Who leads Hà Nội police?"
+    assert index.spell_names("And Haiphong?") == "And Hải Phòng?"
+    assert index.spell_names("hanoi") == "hanoi"  # only capitalised names are respelled
+
+
+def test_bigrams_tell_places_apart_from_names():
+    from rag.lexical import LexicalIndex
+
+    index = LexicalIndex.build(["Trung tướng Nguyễn Hải Trung phát biểu.", "Công an TP Hải Phòng ra quân."])
+    scores = index.score("Công an Hải Phòng")
+    assert scores.accented[1] > scores.accented[0] and scores.folded[1] > scores.folded[0]
+    assert index.score("cong an hai phong").folded.argmax() == 1
