@@ -13,6 +13,7 @@ from pathlib import Path
 from rag.answer import Answer, extractive_answer
 from rag.config import Settings
 from rag.embedding import Embedder, load_embedder
+from rag.generation import Generator
 from rag.ingest import IngestReport, Progress, ingest
 from rag.retrieval import Retrieval, Retriever
 from rag.store import IndexData, IndexMissing, load_index
@@ -49,13 +50,15 @@ class Assistant:
     settings: Settings
     data: IndexData
     embedder: Embedder
+    generator: Generator | None = None  # an LLM when RAG_LLM is set (rag/generation.py)
 
     @classmethod
     def open(cls, index_dir: Path | str | None = None, settings: Settings | None = None) -> "Assistant":
         """Open an existing index; raises `rag.store.IndexProblem` with what to run if unusable."""
         settings = (settings or Settings.from_env()).with_index_dir(Path(index_dir) if index_dir else None)
         embedder = load_embedder(settings)
-        return cls(settings, load_index(settings.index_dir, embedder.name), embedder)
+        return cls(settings, load_index(settings.index_dir, embedder.name), embedder,
+                   Generator.from_settings(settings))
 
     @classmethod
     def open_or_build(cls, settings: Settings | None = None, on_progress: Progress | None = None,
@@ -85,11 +88,19 @@ class Assistant:
         return answer
 
     def ask_stream(self, question: str, language: str | None = None) -> Iterator[str | Answer]:
-        """Yield the answer text in pieces as it is composed, then the finished `Answer`."""
+        """Yield the answer text in pieces as it is composed, then the finished `Answer`.
+
+        The final `Answer.answer` is authoritative: when a generated answer fails its citation
+        check after streaming, it differs from the pieces and should be shown in their place.
+        """
         prepared = prepare_question(question)
         retrieval = self.retriever.search(prepared.text, k_documents=10)
-        answer = extractive_answer(retrieval, language or prepared.language, self.settings.abstain_threshold)
+        language = language or prepared.language
+        answer = extractive_answer(retrieval, language, self.settings.abstain_thresholds[language])
         answer = replace(answer, notes=prepared.notes + answer.notes)
+        if self.generator is not None:
+            yield from self.generator.answer_stream(retrieval, answer)
+            return
         for piece in _pieces(answer.answer):
             yield piece
         yield answer

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 from rag.answer import Answer
-from rag.text import fold, normalize
+from rag.condense import condense_question
+from rag.text import detect_language, fold, normalize
 
 # Follow-up openers and closers that carry no topic ("And …?", "Còn … thì sao?").
 _LEAD = re.compile(r"^\s*(and|what about|how about|and what about|còn|vậy còn|thế còn|con|vay con|the con)\b[\s,]*",
@@ -26,6 +27,10 @@ _TITLE_WORDS = {
 }
 _NAME_RUN = re.compile(r"(?:\b[A-ZÀ-Ỹ][\wÀ-ỹ]*\.?)(?:[ .]+[A-ZÀ-Ỹ][\wÀ-ỹ]*)*", re.UNICODE)
 MAX_FOLLOWUP_WORDS = 6
+# A place follows these words even when typed in lower case without diacritics
+# ("ai la giam doc cong an tp hai phong"), where there is no capitalised name to find.
+_PLACE_AFTER = re.compile(r"\b(?:tp\.?|thành phố|thanh pho|tỉnh|tinh)\s+([^\W\d_][^\W\d_ ]*(?: [^\W\d_]+)*?)\s*(?=[?.!,]|$)",
+                          re.IGNORECASE)
 
 
 def _topic_spans(question: str) -> list[tuple[int, int]]:
@@ -37,6 +42,8 @@ def _topic_spans(question: str) -> list[tuple[int, int]]:
             words.pop(0)
         if words:
             spans.append((m.start() + words[0].start(), m.start() + words[-1].end()))
+    if not spans:
+        spans = [m.span(1) for m in _PLACE_AFTER.finditer(question)]
     return spans
 
 
@@ -52,6 +59,10 @@ def rewrite_follow_up(question: str, previous: str | None) -> str:
     spans = _topic_spans(previous)
     if not topic or not spans:
         return question
+    if detect_language(previous) == "en":
+        # English spells Vietnamese places without diacritics ("Ha Noi"); "Who leads Hà Nội police?"
+        # reads as neither language and its evidence falls below the abstention threshold.
+        topic = fold(topic)
     start, end = spans[-1]
     return previous[:start] + topic + previous[end:]
 
@@ -71,6 +82,10 @@ class Conversation:
     turns: list[Turn] = field(default_factory=list)
 
     def standalone(self, question: str) -> str:
+        """With an LLM, it condenses history and follow-up (rag/condense.py); else the rewrite above."""
+        condensed = condense_question(getattr(self.assistant, "generator", None), self.turns, question)
+        if condensed:
+            return normalize(condensed)
         previous = self.turns[-1].standalone if self.turns else None
         return rewrite_follow_up(normalize(question.strip()), previous)
 
