@@ -1,0 +1,1 @@
+"""Answers questions about Vietnamese news articles with cited passages (see README)."""
