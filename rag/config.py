@@ -78,7 +78,6 @@ class Settings:
     embed_model: str = BUNDLED_MODEL
     chunk_tokens: int = 256
     chunk_overlap_sentences: int = 1
-    top_k: int = 5
     # Below this evidence the answer is an abstention; one threshold per question language.
     abstain_thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ABSTAIN_THRESHOLDS))
     batch_size: int = 32
@@ -101,7 +100,6 @@ class Settings:
             embed_model=_env("RAG_EMBED_MODEL", BUNDLED_MODEL),
             chunk_tokens=_env_int("RAG_CHUNK_TOKENS", 256),
             chunk_overlap_sentences=_env_int("RAG_CHUNK_OVERLAP", 1),
-            top_k=_env_int("RAG_TOP_K", 5),
             abstain_thresholds=_thresholds(os.environ.get("RAG_ABSTAIN_THRESHOLD", "")),
             batch_size=_env_int("RAG_BATCH_SIZE", 32),
             llm=_env("RAG_LLM", "").lower(),
