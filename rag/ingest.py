@@ -20,7 +20,8 @@ from rag.config import Settings
 from rag.corpus import Document, SkippedFile, load_corpus
 from rag.embedding import Embedder, load_embedder
 from rag.lexical import LexicalIndex
-from rag.store import WHOLE_CHUNK, IndexData, IndexMissing, IndexProblem, load_index, write_index
+from rag.store import (WHOLE_CHUNK, IndexData, IndexMissing, IndexProblem, load_index, read_manifest,
+                       write_index)
 
 Progress = Callable[[int, int], None]
 ENCODE_BLOCK = 256
@@ -191,8 +192,6 @@ def index_documents(docs: list[Document], settings: Settings, roots: list[str],
 
 
 def _recorded_roots(settings: Settings) -> list[str]:
-    from rag.store import read_manifest
-
     manifest = read_manifest(settings.index_dir)
     return list(manifest.get("roots", [])) if manifest else []
 
