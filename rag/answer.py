@@ -16,6 +16,7 @@ import numpy as np
 
 from rag.corpus import UNKNOWN_DATE
 from rag.retrieval import DocumentHit, Retrieval
+from rag.support import answer_type
 from rag.text import STOPWORDS, folded_syllables, with_bigrams
 
 # Sentence score = cosine(question, sentence) + OVERLAP_WEIGHT * the rarity-weighted share of the
@@ -88,11 +89,6 @@ class Candidate:
     sentence_index: int
 
 
-_QUESTION_TYPES = {
-    "person": re.compile(r"\b(who|whom|whose|ai)\b"),
-    "number": re.compile(r"\b(how many|how much|what percentage|bao nhieu)\b"),
-    "date": re.compile(r"\b(when|what year|what date|khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao)\b"),
-}
 _ANSWER_SHAPES = {
     # A rank, title or honorific before a name, or a name led by a common Vietnamese surname.
     "person": re.compile(
@@ -102,12 +98,6 @@ _ANSWER_SHAPES = {
     "number": re.compile(r"\d"),
     "date": re.compile(r"\b\d{1,2}/\d{1,2}\b|\b\d{4}\b|\b(?:ngày|tháng|năm) \d"),
 }
-
-
-def answer_type(question: str) -> str | None:
-    """What the question asks for, if it says: person, number or date."""
-    folded = " ".join(folded_syllables(question))
-    return next((kind for kind, pattern in _QUESTION_TYPES.items() if pattern.search(folded)), None)
 
 
 def content_words(text: str) -> set[str]:
@@ -125,6 +115,7 @@ def _candidates(retrieval: Retrieval) -> list[Candidate]:
     weights = retrieval.term_weights
     total = sum(weights.values())
     shape = _ANSWER_SHAPES.get(answer_type(retrieval.question) or "")
+    needs = retrieval.requirements
     documents = retrieval.documents[:CANDIDATE_DOCUMENTS]
     if not documents:
         return []
@@ -138,6 +129,8 @@ def _candidates(retrieval: Retrieval) -> list[Candidate]:
             for s, text in enumerate(passage.chunk.sentence_texts()):
                 if len(text.split()) < MIN_WORDS:
                     continue  # photo credits and captions ("Ảnh: haiphong.gov.vn") answer nothing
+                if not needs.supported_by(text, document.doc_id):
+                    continue  # another city, a deputy's title, no count of what was asked (rag/support.py)
                 found = weights.keys() & terms_of(text)
                 credit = sum(weights[t] for t in found) + CONTEXT_CREDIT * sum(weights[t] for t in around - found)
                 overlap = credit / total if total else 0.0
@@ -197,10 +190,11 @@ def compose(question: str, language: str, citations: list[Citation]) -> Iterator
 def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> Answer:
     """Quote and cite the best sentences, or abstain when the best one is below `threshold`."""
     doc_ids = [d.doc_id for d in retrieval.documents]
-    candidates = _candidates(retrieval)
+    # A name no article contains ("Đà Nẵng") means none can answer, however close the wording.
+    candidates = [] if retrieval.requirements.unknown_name else _candidates(retrieval)
     # Question terms that no article contains (a city the articles never name) count against.
     evidence = (candidates[0].score if candidates else 0.0) - UNKNOWN_PENALTY * retrieval.unknown_share
-    if evidence < threshold:
+    if not candidates or evidence < threshold:
         return Answer(retrieval.question, LABELS[language]["abstain"], language, True,
                       retrieved_doc_ids=doc_ids, evidence=evidence)
     chosen = _select(candidates)

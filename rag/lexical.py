@@ -93,6 +93,14 @@ class LexicalIndex:
                              _scores(self.folded, query_terms(folded, folded), self.size),
                              coverage, name_share)
 
+    def chunks_with(self, term: str) -> np.ndarray:
+        """Indices of the chunks whose folded text holds `term` (BM25's own postings)."""
+        token = self.folded.vocab_dict.get(term)
+        if token is None:
+            return np.zeros(0, dtype=np.int64)
+        indptr = self.folded.scores["indptr"]
+        return np.asarray(self.folded.scores["indices"][indptr[token]:indptr[token + 1]])
+
     def idf(self, term: str) -> float | None:
         """BM25's inverse document frequency of a folded term, None if the corpus lacks it."""
         token = self.folded.vocab_dict.get(term)

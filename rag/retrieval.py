@@ -9,13 +9,14 @@ retrieval is lost on those).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from rag.chunking import Chunk
 from rag.embedding import Embedder
 from rag.store import WHOLE_CHUNK, IndexData
+from rag.support import Requirements, requirements
 from rag.text import detect_language, has_diacritics
 
 # Fusion constants, chosen on XQuAD-vi by bench/retrieval.py (docs/benchmarks.md).
@@ -62,6 +63,7 @@ class Retrieval:
     query_vector: np.ndarray
     term_weights: dict[str, float]  # the question's content terms and their rarity (see lexical)
     unknown_share: float = 0.0      # share of that weight on terms no article contains
+    requirements: Requirements = field(default_factory=Requirements)  # what an answer must hold
 
 
 def _zscore(values: np.ndarray) -> np.ndarray:
@@ -137,4 +139,9 @@ class Retriever:
         weights, unknown = self.data.lexical.term_weights(question, vietnamese)
         total = sum(weights.values())
         unknown_share = sum(weights[t] for t in unknown) / total if total else 0.0
-        return Retrieval(question, list(documents.values()), query, weights, unknown_share)
+        needs = requirements(question, vietnamese, self.data.lexical.names, self.data.lexical.folded.vocab_dict,
+                             self._documents_with)
+        return Retrieval(question, list(documents.values()), query, weights, unknown_share, needs)
+
+    def _documents_with(self, term: str) -> frozenset[str]:
+        return frozenset(self.data.chunks[int(i)].doc_id for i in self.data.lexical.chunks_with(term))
