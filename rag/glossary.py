@@ -18,7 +18,7 @@ GLOSSARY: dict[str, str] = {
     "criminals": "toi pham", "drug": "ma tuy", "drugs": "ma tuy", "traffic": "giao thong",
     "accident": "tai nan", "accidents": "tai nan", "arrested": "bat giu", "arrest": "bat giu",
     "cases": "vu an", "case": "vu an", "campaign": "cao diem", "ceremony": "le", "party": "dang",
-    "secretary": "bi thu", "chairman": "chu tich", "committee": "uy ban", "people's": "nhan dan", "people": "nguoi",
+    "secretary": "bi thu", "chairman": "chu tich", "chairs": "chu tich", "chair": "chu tich", "committee": "uy ban", "people's": "nhan dan", "people": "nguoi",
     "security": "an ninh", "order": "trat tu", "fraud": "lua dao", "scams": "lua dao",
     "gambling": "co bac", "smuggling": "buon lau", "general": "tuong", "colonel": "dai ta",
     "fire": "chay", "explosion": "no", "launched": "ra quan", "launch": "ra quan",

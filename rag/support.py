@@ -23,7 +23,7 @@ from collections.abc import Callable, Container
 from dataclasses import dataclass, field
 
 from rag.glossary import vietnamese_equivalents
-from rag.text import EXPANSIONS, STOPWORDS, fold, folded_syllables, normalize
+from rag.text import EXPANSIONS, STOPWORDS, fold, folded_syllables, has_diacritics, normalize
 
 _WORD = re.compile(r"\w+")
 
@@ -33,6 +33,7 @@ TITLES = sorted([("giam", "doc"), ("chu", "tich"), ("bi", "thu"), ("tong", "bi",
                  ("truong", "doan"), ("truong", "ban"), ("truong", "phong"), ("tong", "giam", "doc")],
                 key=len, reverse=True)
 DEPUTY = "pho"
+_VAGUE_LEADER = re.compile(r"\b(?:leads?|heads?|chief)\b", re.IGNORECASE)
 # An abbreviated organisation and the first syllable of its written-out form.
 ORGANISATION_ABBREVIATIONS = {"ubnd": "uy", "hdnd": "hoi"}
 # Syllables before a place name in a question typed in lower case ("cong an tp ho chi minh").
@@ -50,11 +51,18 @@ _NUMBER_WORDS = {"hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mườ
                  "six", "seven", "eight", "nine", "ten", "hundred", "hundreds", "thousand", "thousands",
                  "million", "millions", "billion", "dozen", "dozens"}
 _NUMBER = re.compile(r"\d[\d.,]*\s*%?")
+# Number words that only continue a number ("mười một", "hai mươi lăm").
+_NUMBER_TAILS = {"một", "mốt", "lăm", "rưỡi", "and"}
 # Words that may stand between a number and its unit ("1,5 triệu người", "hundreds of people").
 _MAGNITUDES = {"trăm", "nghìn", "ngàn", "triệu", "tỷ", "tỉ", "chục", "hundred", "hundreds", "thousand",
                "thousands", "million", "millions", "billion", "of"}
 _YEAR = re.compile(r"(?:19|20)\d\d[.,]?\s*")
 _DATE_WORDS = {"ngày", "tháng", "năm", "year", "in", "since"}
+# Words after "bao nhiêu" that are no unit: "bao nhiêu so với …", "bao nhiêu để …".
+_NOT_UNITS = {"so", "de", "hon", "nua", "thi", "khi"}
+# A plain Vietnamese syllable, folded: initial consonant(s), one to three vowels, final consonant(s).
+# "Đà Nẵng" fits, "Tesla" or "Carolina" does not, so foreign names are not taken for Vietnamese ones.
+_VIETNAMESE_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
 PERCENT_UNITS = {"phan", "percent", "percentage"}
 
 
@@ -102,48 +110,73 @@ def _holds_title(words: list[str], req: Requirements) -> bool:
 
 
 def _holds_count(sentence: str, unit: str) -> bool:
-    """A number (digits or a number word) with `unit` right after it ("12 vụ", "2.000 lượt",
-    "1,5 triệu người", "17,1%"); any number when the unit is ""."""
+    """A number (digits or a number word) of `unit`, next to it: "12 vụ", "2.000 lượt",
+    "1,5 triệu người", "17,1%", or "ở tuổi 39"; any number when the unit is "". Dates and years
+    are not counts."""
     tokens = re.findall(r"\d+(?:/\d+)+|\d[\d.,]*\s*%?|\w+", normalize(sentence).lower())
     for i, token in enumerate(tokens):
         if not (token[0].isdigit() or token in _NUMBER_WORDS):
             continue
-        if "/" in token or (i > 0 and tokens[i - 1] in _DATE_WORDS) or _YEAR.fullmatch(token):
-            continue  # a date ("15/12", "năm 2024", "2025") counts nothing
-        if not unit or (unit in PERCENT_UNITS and token.endswith("%")):
+        if "/" in token or (i > 0 and tokens[i - 1] in _DATE_WORDS):
+            continue  # a date ("15/12", "năm 2024") counts nothing
+        if not unit:
+            if _YEAR.fullmatch(token):
+                continue  # nor does a bare year, unless a unit follows ("2000 khách")
+            return True
+        if unit in PERCENT_UNITS and token.endswith("%"):
             return True
         following = tokens[i + 1:]
-        while following and following[0] in _MAGNITUDES:
-            following = following[1:]
-        if following and fold(following[0]) == unit:
+        while following and (following[0] in _MAGNITUDES or following[0] in _NUMBER_WORDS
+                             or following[0] in _NUMBER_TAILS or following[0][0].isdigit()):
+            following = following[1:]  # the rest of the number: "mười một", "1,5 triệu"
+        if (following and fold(following[0]) == unit) or (i > 0 and fold(tokens[i - 1]) == unit):
             return True
     return False
 
 
-def _question_words(question: str) -> list[tuple[str, bool]]:
-    """(folded syllable, capitalised and not the first word) for each syllable of the question;
-    an abbreviation's expansion ("TP" → "thành phố") is not a name."""
-    words: list[tuple[str, bool]] = []
-    for i, word in enumerate(_WORD.findall(normalize(question))):
+@dataclass(frozen=True)
+class Word:
+    """One syllable of the question, folded, and how it was written."""
+
+    syllable: str
+    capital: bool        # capitalised and not the question's first word
+    after_break: bool    # punctuation stands before it ("Tesla, Lane")
+
+
+def _question_words(question: str) -> list[Word]:
+    """The question's syllables; an abbreviation's expansion ("TP" → "thành phố") is no name."""
+    words: list[Word] = []
+    text = normalize(question)
+    previous_end = 0
+    for i, match in enumerate(_WORD.finditer(text)):
+        word = match.group(0)
+        after_break = bool(text[previous_end:match.start()].strip())
+        previous_end = match.end()
         expansion = EXPANSIONS.get(word.lower())
         if expansion:
-            words += [(fold(s), False) for s in expansion]
+            words += [Word(fold(s), False, after_break and j == 0) for j, s in enumerate(expansion)]
         else:
-            words.append((fold(word.lower()), i > 0 and word[0].isupper()))
+            words.append(Word(fold(word.lower()), i > 0 and word[0].isupper(), after_break))
     return words
 
 
-def _name_runs(words: list[tuple[str, bool]], vocabulary: Container[str]) -> list[list[str]]:
-    """Runs of capitalised syllables that look Vietnamese (each known to the corpus as a syllable),
-    plus, in a question typed all in lower case, the two syllables after "tp"/"tỉnh"."""
+def _looks_vietnamese(syllable: str) -> bool:
+    return bool(_VIETNAMESE_SYLLABLE.fullmatch(syllable))
+
+
+def _name_runs(words: list[Word], vocabulary: Container[str], casual: bool) -> list[list[str]]:
+    """Runs of capitalised Vietnamese-looking syllables the corpus knows one by one, plus, in a
+    question typed casually (lower case, no diacritics), the two syllables after "tp"/"tỉnh"."""
     runs: list[list[str]] = [[]]
-    for syllable, capital in words:
-        if capital and syllable in vocabulary:
-            runs[-1].append(syllable)
+    for word in words:
+        if word.after_break and runs[-1]:
+            runs.append([])
+        if word.capital and _looks_vietnamese(word.syllable) and word.syllable in vocabulary:
+            runs[-1].append(word.syllable)
         elif runs[-1]:
             runs.append([])
-    if not any(capital for _, capital in words):
-        syllables = [w for w, _ in words]
+    if casual:
+        syllables = [w.syllable for w in words]
         for place in PLACE_WORDS:
             for start in _subsequence_at(syllables, place):
                 after = syllables[start + len(place):start + len(place) + 2]
@@ -152,48 +185,61 @@ def _name_runs(words: list[tuple[str, bool]], vocabulary: Container[str]) -> lis
     return [run for run in runs if len(run) >= 2]
 
 
-def _names(words: list[tuple[str, bool]], known_names: Container[str], vocabulary: Container[str],
+def _names(words: list[Word], known_names: Container[str], vocabulary: Container[str], casual: bool,
            ) -> tuple[list[str], str]:
-    """Corpus names the question mentions (folded, joined), and a Vietnamese-looking name the corpus
-    lacks ("Đà Nẵng", "Da Nang", "tp ho chi minh"): a run none of whose pairs the corpus holds."""
-    syllables = [w for w, _ in words]
-    known = [a + b for a, b in zip(syllables, syllables[1:]) if a + b in known_names]
-    unknown = next((" ".join(run) for run in _name_runs(words, vocabulary)
+    """Vietnamese names the question writes as names and the corpus knows (folded, joined), and
+    one the corpus lacks ("Đà Nẵng", "Da Nang", "tp ho chi minh"): a run none of whose pairs it
+    holds. In a casual question any known pair counts, as nothing is capitalised."""
+    known = [a.syllable + b.syllable for a, b in zip(words, words[1:])
+             if (casual or (a.capital and b.capital)) and not b.after_break
+             and _looks_vietnamese(a.syllable) and _looks_vietnamese(b.syllable)
+             and a.syllable + b.syllable in known_names]
+    unknown = next((" ".join(run) for run in _name_runs(words, vocabulary, casual)
                     if not any(a + b in vocabulary for a, b in zip(run, run[1:]))), "")
     return known, unknown
 
 
-def _title(question: str, words: list[str], vietnamese: bool) -> tuple[tuple[str, ...], str, bool]:
-    """The title a "who" question asks for, the organisation syllable after it, and whether the
-    deputy is meant."""
+def _title(question: str, words: list[Word], vietnamese: bool, casual: bool) -> tuple[tuple[str, ...], str, bool]:
+    """The title a "who" question asks for, the organisation written right after it (capitalised,
+    or anything in a casual question), and whether the deputy is meant."""
+    syllables = [w.syllable for w in words]
     if not vietnamese:
-        phrases = [tuple(p) for p in vietnamese_equivalents(question)]
+        # Only a title the question names: "leads" or "head" may be a director or a party leader.
+        phrases = [tuple(p) for p in vietnamese_equivalents(_VAGUE_LEADER.sub(" ", question))]
         title = next((p for p in phrases if p in TITLES), ())
         return title, "", (DEPUTY,) in phrases
     for title in TITLES:
-        found = _subsequence_at(words, title)
+        found = _subsequence_at(syllables, title)
         if found:
-            i = found[0]
-            after = i + len(title)
-            org = words[after] if after < len(words) and words[after] not in STOPWORDS else ""
-            return title, org, i > 0 and words[i - 1] == DEPUTY
+            i, after = found[0], found[0] + len(title)
+            org = ""
+            if after < len(words) and (casual or words[after].capital) and syllables[after] not in STOPWORDS:
+                org = syllables[after]
+            return title, org, i > 0 and syllables[i - 1] == DEPUTY
     return (), "", False
 
 
-def _count_unit(question: str, words: list[str], vietnamese: bool) -> str | None:
+def _count_unit(question: str, words: list[Word], vietnamese: bool) -> str | None:
     """The unit a "how many" question counts, "" when it names none we can read."""
     if vietnamese:
-        found = _subsequence_at(words, ("bao", "nhieu"))
+        syllables = [w.syllable for w in words]
+        found = _subsequence_at(syllables, ("bao", "nhieu"))
         if not found:
             return None
         after = found[0] + 2
-        return words[after] if after < len(words) and words[after] not in STOPWORDS else ""
+        unit = syllables[after] if after < len(syllables) else ""
+        return "" if unit in STOPWORDS or unit in _NOT_UNITS else unit
     match = _HOW_MANY.search(question)
     if not match:
         return None
-    for phrase in vietnamese_equivalents(match.group(1)):
-        return phrase[0]
-    return ""
+    # The counted noun ends the words before the verb or preposition: "drug cases did" → cases.
+    counted = []
+    for word in match.group(1).split():
+        if word.lower() in STOPWORDS:
+            break
+        counted.append(word)
+    phrases = vietnamese_equivalents(" ".join(counted))
+    return phrases[-1][0] if phrases else ""
 
 
 def requirements(question: str, vietnamese: bool, known_names: Container[str], vocabulary: Container[str],
@@ -201,11 +247,12 @@ def requirements(question: str, vietnamese: bool, known_names: Container[str], v
     """Read the question for the requirements above; `documents_with(term)` gives the articles
     whose text contains a folded, joined term."""
     words = _question_words(question)
-    known, unknown = _names(words, known_names, vocabulary)
+    casual = not has_diacritics(question) and not any(w.capital for w in words)
+    known, unknown = _names(words, known_names, vocabulary, casual)
     if unknown:
         return Requirements(unknown_name=unknown)
-    syllables = [w for w, _ in words]
-    title, organisation, deputy = _title(question, syllables, vietnamese) if answer_type(question) == "person" else ((), "", False)
+    title, organisation, deputy = (), "", False
+    if answer_type(question) == "person":
+        title, organisation, deputy = _title(question, words, vietnamese, casual)
     return Requirements(name_documents={name: documents_with(name) for name in known}, title=title,
-                        organisation=organisation, deputy=deputy,
-                        count_unit=_count_unit(question, syllables, vietnamese))
+                        organisation=organisation, deputy=deputy, count_unit=_count_unit(question, words, vietnamese))

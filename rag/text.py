@@ -221,9 +221,10 @@ def detect_language(text: str) -> str:
     """'vi' or 'en'. Diacritics settle it; otherwise count function words of each language."""
     if has_diacritics(text):
         return "vi"
-    words = [w.lower() for w in _WORD.findall(text)]
+    words = _WORD.findall(text)
     if not words:
         return "en"
-    en = sum(w in _EN_WORDS for w in words)
-    vi = sum(w in _VI_FOLDED_WORDS for w in words)
+    en = sum(w.lower() in _EN_WORDS for w in words)
+    # Capitalised words after the first are names ("Hai Phong" in an English question), not Vietnamese.
+    vi = sum(w.lower() in _VI_FOLDED_WORDS for i, w in enumerate(words) if i == 0 or not w[0].isupper())
     return "vi" if vi > en else "en"

@@ -1,0 +1,63 @@
+"""Answer requirements: near-miss questions the similarity threshold alone lets through.
+
+The phrasings differ from eval/seeds.jsonl on purpose: the rules must hold for questions nobody
+calibrated on.
+"""
+
+import pytest
+
+from rag.support import Requirements, _holds_count
+
+HAI_PHONG_VICE_CHAIR = "Tại buổi lễ, ông Nguyễn Minh Hùng, Phó Chủ tịch UBND TP.Hải Phòng, đã giao nhiệm vụ."
+
+
+@pytest.mark.parametrize("sentence,unit,expected", [
+    ("Công an TP đã bảo vệ an toàn trên 2.000 lượt kỳ họp.", "luot", True),
+    ("Kéo giảm tội phạm 17,1%, tạo môi trường ổn định.", "phan", True),
+    ("Khoảng 1,5 triệu người tham dự lễ hội.", "nguoi", True),
+    ("Công tác bảo đảm an ninh là một nhiệm vụ vinh quang.", "vu", False),   # "một" is "a"
+    ("Công an khám phá 12 vụ án ma túy.", "vu", True),
+    ("Sáng 15/12, năm 2024, công an ra quân.", "", False),                   # dates count nothing
+    ("Hướng tới kỷ niệm 70 năm Ngày giải phóng.", "nam", True),
+])
+def test_a_count_needs_a_number_of_the_unit_asked(sentence, unit, expected):
+    assert _holds_count(sentence, unit) is expected
+
+
+def test_deputy_title_does_not_answer_the_title():
+    head = Requirements(title=("chu", "tich"), organisation="ubnd")
+    deputy = Requirements(title=("chu", "tich"), organisation="ubnd", deputy=True)
+    assert not head.supported_by(HAI_PHONG_VICE_CHAIR, "doc")
+    assert deputy.supported_by(HAI_PHONG_VICE_CHAIR, "doc")
+    # "Ủy ban nhân dân" written out answers the abbreviation "UBND".
+    assert head.supported_by("Ông Nguyễn Văn Tùng, Chủ tịch Ủy ban nhân dân thành phố, phát biểu.", "doc")
+
+
+def test_names_must_be_in_the_quoted_article():
+    needs = Requirements(name_documents={"haiphong": frozenset({"a"})})
+    assert needs.supported_by("Giám đốc Công an thành phố phát biểu.", "a")
+    assert not needs.supported_by("Giám đốc Công an thành phố phát biểu.", "b")
+
+
+@pytest.mark.parametrize("question,lead", [
+    ("Ai là Giám đốc Công an tỉnh Quảng Ninh?", "Các bài báo không có thông tin"),   # a province never named
+    ("Who heads Quang Ninh police?", "The articles don't say"),
+    ("giam doc cong an tinh quang ninh la ai", "Các bài báo không có thông tin"),   # typed in lower case
+    ("Who chairs the Hai Phong People's Committee?", "The articles don't say"),   # only vice chairmen named
+    ("Có bao nhiêu người chết vì tai nạn giao thông ở Hải Phòng?", "Các bài báo không có thông tin"),
+    ("How many drug cases did Hanoi police uncover in 2024?", "The articles don't say"),
+])
+def test_near_miss_questions_abstain(seed_assistant, question, lead):
+    answer = seed_assistant.ask(question)
+    assert answer.abstained and answer.answer.startswith(lead) and not answer.citations
+
+
+@pytest.mark.parametrize("question,expected", [
+    ("Ai là Phó Chủ tịch UBND TP Hải Phòng?", "Phó Chủ tịch UBND"),
+    ("Who is the Minister of Public Security?", "Bộ trưởng Bộ Công an"),
+    ("Công an Hà Nội kéo giảm tội phạm bao nhiêu phần trăm?", "17,1%"),
+    ("How many meetings did Hanoi police protect in 2024?", "2.000 lượt"),
+])
+def test_questions_the_articles_answer_still_get_answers(seed_assistant, question, expected):
+    answer = seed_assistant.ask(question)
+    assert not answer.abstained and expected in answer.answer
