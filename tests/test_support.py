@@ -61,3 +61,22 @@ def test_near_miss_questions_abstain(seed_assistant, question, lead):
 def test_questions_the_articles_answer_still_get_answers(seed_assistant, question, expected):
     answer = seed_assistant.ask(question)
     assert not answer.abstained and expected in answer.answer
+
+
+@pytest.mark.parametrize("question", [
+    "Who won the Ekstraklasa Championship in 2000?",                 # foreign names are not Vietnamese ones
+    "When did the partnership between Tesla, Lane and Vail form?",
+    "Ai là kẻ thù chính của người Norman ở Ý, Đế quốc Byzantine và Armenia?",  # a list, not one name
+    "Trong một vấn đề tính toán, cái gì có thể được mô tả như xâu ký tự?",  # "tính", not "tỉnh"
+])
+def test_words_that_are_no_unknown_vietnamese_name(seed_assistant, question):
+    assert seed_assistant.retrieve(question).requirements.unknown_name == ""
+
+
+@pytest.mark.parametrize("question,unknown", [
+    ("Ai là Giám đốc Công an TP Đà Nẵng?", "da nang"),
+    ("Who leads Da Nang police?", "da nang"),
+    ("giam doc cong an tp ho chi minh la ai", "ho chi"),
+])
+def test_a_vietnamese_name_no_article_holds(seed_assistant, question, unknown):
+    assert seed_assistant.retrieve(question).requirements.unknown_name == unknown
