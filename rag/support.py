@@ -12,8 +12,8 @@ So, besides the calibrated threshold, the question is read for four plain requir
 3. "who is the <title> …": the sentence must hold that title, not its deputy ("Phó Chủ tịch" does
    not answer "Chủ tịch"), and in a Vietnamese question with the organisation word that follows
    it ("Bí thư Thành ủy" is not "Bí thư Đảng ủy");
-4. "how many <unit>": the sentence must hold a number of that unit ("bao nhiêu vụ" → "12 vụ");
-   without a known unit, any number.
+4. "how many <unit>": the sentence must hold a number with that unit next to it ("bao nhiêu vụ"
+   → "12 vụ"); without a unit we can read, any number that is not a date or a year.
 """
 
 from __future__ import annotations
@@ -50,7 +50,6 @@ _NUMBER_WORDS = {"hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mườ
                  "nghìn", "ngàn", "triệu", "tỷ", "tỉ", "chục", "vài", "one", "two", "three", "four", "five",
                  "six", "seven", "eight", "nine", "ten", "hundred", "hundreds", "thousand", "thousands",
                  "million", "millions", "billion", "dozen", "dozens"}
-_NUMBER = re.compile(r"\d[\d.,]*\s*%?")
 # Number words that only continue a number ("mười một", "hai mươi lăm").
 _NUMBER_TAILS = {"một", "mốt", "lăm", "rưỡi", "and"}
 # Words that may stand between a number and its unit ("1,5 triệu người", "hundreds of people").
