@@ -39,10 +39,12 @@ CANDIDATE_DOCUMENTS = 5
 LABELS = {
     "vi": {"lead": "Theo các bài báo:", "dated": "Bài ngày {date}", "undated": "Bài không ghi ngày",
            "abstain": "Các bài báo không có thông tin để trả lời câu hỏi này.",
+           "abstain_name": "Các bài báo không có thông tin để trả lời câu hỏi này: không bài nào nhắc đến “{name}”.",
            "dates_differ": "Các bài báo có ngày khác nhau; bài mới hơn được đặt trước."},
     "en": {"lead": "According to the articles:", "dated": "Article dated {date}",
            "undated": "Undated article",
            "abstain": "The articles don't say: none of them answers this question.",
+           "abstain_name": "The articles don't say: none of them mentions “{name}”.",
            "dates_differ": "The articles are from different dates; the most recent comes first."},
 }
 
@@ -195,8 +197,9 @@ def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> 
     # Question terms that no article contains (a city the articles never name) count against.
     evidence = (candidates[0].score if candidates else 0.0) - UNKNOWN_PENALTY * retrieval.unknown_share
     if not candidates or evidence < threshold:
-        return Answer(retrieval.question, LABELS[language]["abstain"], language, True,
-                      retrieved_doc_ids=doc_ids, evidence=evidence)
+        name = retrieval.requirements.unknown_name
+        text = LABELS[language]["abstain_name"].format(name=name) if name else LABELS[language]["abstain"]
+        return Answer(retrieval.question, text, language, True, retrieved_doc_ids=doc_ids, evidence=evidence)
     chosen = _select(candidates)
     # Number citations in the order they are shown (newest article first).
     chosen.sort(key=lambda c: _date_key(c.document.date), reverse=True)

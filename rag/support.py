@@ -38,6 +38,7 @@ _VAGUE_LEADER = re.compile(r"\b(?:leads?|heads?|chief)\b", re.IGNORECASE)
 ORGANISATION_ABBREVIATIONS = {"ubnd": "uy", "hdnd": "hoi"}
 # Syllables before a place name in a question typed in lower case ("cong an tp ho chi minh").
 PLACE_WORDS = (("thanh", "pho"), ("tinh",))
+MAX_PLACE_SYLLABLES = 4
 
 _QUESTION_TYPES = {
     "person": re.compile(r"\b(who|whom|whose|ai)\b"),
@@ -140,6 +141,7 @@ class Word:
     syllable: str
     capital: bool        # capitalised and not the question's first word
     after_break: bool    # punctuation stands before it ("Tesla, Lane")
+    written: str = ""    # as the question writes it ("Nẵng")
 
 
 def _question_words(question: str) -> list[Word]:
@@ -153,9 +155,9 @@ def _question_words(question: str) -> list[Word]:
         previous_end = match.end()
         expansion = EXPANSIONS.get(word.lower())
         if expansion:
-            words += [Word(fold(s), False, after_break and j == 0) for j, s in enumerate(expansion)]
+            words += [Word(fold(s), False, after_break and j == 0, s) for j, s in enumerate(expansion)]
         else:
-            words.append(Word(fold(word.lower()), i > 0 and word[0].isupper(), after_break))
+            words.append(Word(fold(word.lower()), i > 0 and word[0].isupper(), after_break, word))
     return words
 
 
@@ -163,38 +165,42 @@ def _looks_vietnamese(syllable: str) -> bool:
     return bool(_VIETNAMESE_SYLLABLE.fullmatch(syllable))
 
 
-def _name_runs(words: list[Word], vocabulary: Container[str], casual: bool) -> list[list[str]]:
+def _name_runs(words: list[Word], vocabulary: Container[str], casual: bool) -> list[list[Word]]:
     """Runs of capitalised Vietnamese-looking syllables the corpus knows one by one, plus, in a
-    question typed casually (lower case, no diacritics), the two syllables after "tp"/"tỉnh"."""
-    runs: list[list[str]] = [[]]
+    question typed casually (lower case, no diacritics), the syllables after "tp"/"tỉnh" up to
+    the next question word ("tp ho chi minh la ai" → "ho chi minh")."""
+    runs: list[list[Word]] = [[]]
     for word in words:
         if word.after_break and runs[-1]:
             runs.append([])
         if word.capital and _looks_vietnamese(word.syllable) and word.syllable in vocabulary:
-            runs[-1].append(word.syllable)
+            runs[-1].append(word)
         elif runs[-1]:
             runs.append([])
     if casual:
         syllables = [w.syllable for w in words]
         for place in PLACE_WORDS:
             for start in _subsequence_at(syllables, place):
-                after = syllables[start + len(place):start + len(place) + 2]
-                if all(s in vocabulary and s not in STOPWORDS for s in after):
-                    runs.append(after)
+                run: list[Word] = []
+                for word in words[start + len(place):start + len(place) + MAX_PLACE_SYLLABLES]:
+                    if word.after_break or word.syllable in STOPWORDS or word.syllable not in vocabulary:
+                        break
+                    run.append(word)
+                runs.append(run)
     return [run for run in runs if len(run) >= 2]
 
 
 def _names(words: list[Word], known_names: Container[str], vocabulary: Container[str], casual: bool,
            ) -> tuple[list[str], str]:
     """Vietnamese names the question writes as names and the corpus knows (folded, joined), and
-    one the corpus lacks ("Đà Nẵng", "Da Nang", "tp ho chi minh"): a run none of whose pairs it
-    holds. In a casual question any known pair counts, as nothing is capitalised."""
+    one the corpus lacks, as written ("Đà Nẵng", "Da Nang", "ho chi minh"): a run none of whose
+    pairs it holds. In a casual question any known pair counts, as nothing is capitalised."""
     known = [a.syllable + b.syllable for a, b in zip(words, words[1:])
              if (casual or (a.capital and b.capital)) and not b.after_break
              and _looks_vietnamese(a.syllable) and _looks_vietnamese(b.syllable)
              and a.syllable + b.syllable in known_names]
-    unknown = next((" ".join(run) for run in _name_runs(words, vocabulary, casual)
-                    if not any(a + b in vocabulary for a, b in zip(run, run[1:]))), "")
+    unknown = next((" ".join(w.written for w in run) for run in _name_runs(words, vocabulary, casual)
+                    if not any(a.syllable + b.syllable in vocabulary for a, b in zip(run, run[1:]))), "")
     return known, unknown
 
 
