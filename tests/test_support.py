@@ -82,3 +82,12 @@ def test_a_vietnamese_name_no_article_holds(seed_assistant, question, unknown):
     assert seed_assistant.retrieve(question).requirements.unknown_name == unknown
     answer = seed_assistant.ask(question)
     assert answer.abstained and f"“{unknown}”" in answer.answer  # the user learns which name is missing
+
+
+def test_a_follow_up_about_an_unknown_city_abstains(seed_assistant):
+    from rag.chat import Conversation
+
+    conversation = Conversation(seed_assistant)
+    conversation.ask("Ai là Giám đốc Công an TP Hải Phòng?")
+    answer = conversation.ask("Còn Đà Nẵng thì sao?")
+    assert answer.abstained and "“Đà Nẵng”" in answer.answer and not answer.citations
