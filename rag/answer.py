@@ -192,8 +192,10 @@ def compose(question: str, language: str, citations: list[Citation]) -> Iterator
 def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> Answer:
     """Quote and cite the best sentences, or abstain when the best one is below `threshold`."""
     doc_ids = [d.doc_id for d in retrieval.documents]
-    # A name no article contains ("Đà Nẵng") means none can answer, however close the wording.
-    candidates = [] if retrieval.requirements.unknown_name else _candidates(retrieval)
+    # A name no article contains ("Đà Nẵng") means none can answer, however close the wording;
+    # a question of question words only ("Ai là ai?", "?") asks about nothing to quote.
+    asks_something = bool(content_words(retrieval.question))
+    candidates = _candidates(retrieval) if asks_something and not retrieval.requirements.unknown_name else []
     # Question terms that no article contains (a city the articles never name) count against.
     evidence = (candidates[0].score if candidates else 0.0) - UNKNOWN_PENALTY * retrieval.unknown_share
     if not candidates or evidence < threshold:

@@ -39,6 +39,7 @@ ORGANISATION_ABBREVIATIONS = {"ubnd": "uy", "hdnd": "hoi"}
 # Syllables before a place name in a question typed in lower case ("cong an tp ho chi minh").
 PLACE_WORDS = (("thanh", "pho"), ("tinh",))
 MAX_PLACE_SYLLABLES = 4
+MAX_NAME_SYLLABLES = 4  # of an unknown name, as shown in the abstention
 
 _QUESTION_TYPES = {
     "person": re.compile(r"\b(who|whom|whose|ai)\b"),
@@ -199,7 +200,7 @@ def _names(words: list[Word], known_names: Container[str], vocabulary: Container
              if (casual or (a.capital and b.capital)) and not b.after_break
              and _looks_vietnamese(a.syllable) and _looks_vietnamese(b.syllable)
              and a.syllable + b.syllable in known_names]
-    unknown = next((" ".join(w.written for w in run) for run in _name_runs(words, vocabulary, casual)
+    unknown = next((" ".join(w.written for w in run[:MAX_NAME_SYLLABLES]) for run in _name_runs(words, vocabulary, casual)
                     if not any(a.syllable + b.syllable in vocabulary for a, b in zip(run, run[1:]))), "")
     return known, unknown
 

@@ -91,3 +91,9 @@ def test_a_follow_up_about_an_unknown_city_abstains(seed_assistant):
     conversation.ask("Ai là Giám đốc Công an TP Hải Phòng?")
     answer = conversation.ask("Còn Đà Nẵng thì sao?")
     assert answer.abstained and "“Đà Nẵng”" in answer.answer and not answer.citations
+
+
+@pytest.mark.parametrize("question", ["?", "Ai là ai?", "how many", "bao nhiêu"])
+def test_a_question_of_question_words_only_abstains(seed_assistant, question):
+    answer = seed_assistant.ask(question)
+    assert answer.abstained and not answer.citations
