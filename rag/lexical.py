@@ -103,11 +103,9 @@ class LexicalIndex:
 
     def idf(self, term: str) -> float | None:
         """BM25's inverse document frequency of a folded term, None if the corpus lacks it."""
-        token = self.folded.vocab_dict.get(term)
-        if token is None:
+        if term not in self.folded.vocab_dict:
             return None
-        indptr = self.folded.scores["indptr"]
-        df = float(indptr[token + 1] - indptr[token])
+        df = float(len(self.chunks_with(term)))
         return float(np.log(1 + (self.size - df + 0.5) / (df + 0.5)))
 
     def term_weights(self, question: str, vietnamese: bool) -> tuple[dict[str, float], set[str]]:
