@@ -107,7 +107,7 @@ def main() -> None:
         eval_seconds = time.perf_counter() - started
         rows = {}
         for mode in () if args.eval_time_only else ("hybrid", "dense", "lexical"):
-            retriever = Retriever(assistant.data, assistant.embedder, mode=mode)
+            retriever = Retriever(assistant.store, assistant.embedder, mode=mode)
             for name, qs in sets.items():
                 rows[(mode, name)] = mean_metrics(retriever, qs)
     print(f"\nXQuAD-vi, {len(documents)} passages; documents ranked (hit@k, MRR@10, nDCG@10)\n")

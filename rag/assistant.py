@@ -16,7 +16,7 @@ from rag.embedding import Embedder, load_embedder
 from rag.generation import Generator
 from rag.ingest import IngestReport, Progress, ingest
 from rag.retrieval import Retrieval, Retriever
-from rag.store import IndexData, IndexMissing, load_index
+from rag.store import IndexMissing, Store, open_store
 from rag.text import detect_language, normalize
 
 MAX_QUESTION_CHARS = 1000
@@ -48,7 +48,7 @@ def prepare_question(question: str) -> PreparedQuestion:
 @dataclass
 class Assistant:
     settings: Settings
-    data: IndexData
+    store: Store
     embedder: Embedder
     generator: Generator | None = None  # an LLM when RAG_LLM is set (rag/generation.py)
 
@@ -57,7 +57,7 @@ class Assistant:
         """Open an existing index; raises `rag.store.IndexProblem` with what to run if unusable."""
         settings = (settings or Settings.from_env()).with_index_dir(Path(index_dir) if index_dir else None)
         embedder = load_embedder(settings)
-        return cls(settings, load_index(settings.index_dir, embedder.name), embedder,
+        return cls(settings, open_store(settings, embedder.name), embedder,
                    Generator.from_settings(settings))
 
     @classmethod
@@ -73,7 +73,7 @@ class Assistant:
 
     @property
     def retriever(self) -> Retriever:
-        return Retriever(self.data, self.embedder)
+        return Retriever(self.store, self.embedder)
 
     def retrieve(self, question: str) -> Retrieval:
         return self.retriever.search(prepare_question(question).text, k_documents=10)

@@ -81,6 +81,8 @@ class Settings:
     # Below this evidence the answer is an abstention; one threshold per question language.
     abstain_thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ABSTAIN_THRESHOLDS))
     batch_size: int = 32
+    # Where the index lives: "local" (segments in index_dir, rag/local_store.py).
+    store: str = "local"
     # Optional generation (rag/llm.py): "" = none (extractive answers), "openai" or "llamacpp".
     llm: str = ""
     llm_base_url: str = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
@@ -102,6 +104,7 @@ class Settings:
             chunk_overlap_sentences=_env_int("RAG_CHUNK_OVERLAP", 1),
             abstain_thresholds=_thresholds(os.environ.get("RAG_ABSTAIN_THRESHOLD", "")),
             batch_size=_env_int("RAG_BATCH_SIZE", 32),
+            store=_env("RAG_STORE", "local").lower(),
             llm=_env("RAG_LLM", "").lower(),
             llm_base_url=_env("RAG_LLM_BASE_URL", "http://127.0.0.1:11434/v1"),
             llm_model=_env("RAG_LLM_MODEL", ""),

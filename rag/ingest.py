@@ -18,10 +18,10 @@ import numpy as np
 from rag.chunking import Chunk, ChunkingSettings, chunk_document
 from rag.config import Settings
 from rag.corpus import Document, SkippedFile, load_corpus
-from rag.embedding import Embedder, load_embedder
-from rag.lexical import LexicalIndex
-from rag.store import (WHOLE_CHUNK, IndexData, IndexMissing, IndexProblem, load_index, read_manifest,
-                       write_index)
+from rag.embedding import Embedder, describe_model, load_embedder
+from rag.local_store import read_manifest
+from rag.store import (CommitStats, IndexMissing, IndexProblem, NewDocument, Store, StoredDocument, create_store,
+                       open_store)
 
 Progress = Callable[[int, int], None]
 ENCODE_BLOCK = 256
@@ -41,6 +41,7 @@ class IngestReport:
     notes: list[str] = field(default_factory=list)
     chunks: int = 0
     encoded_texts: int = 0
+    bytes_written: int = 0
     seconds: float = 0.0
 
 
@@ -79,28 +80,14 @@ def _locked(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _previous(settings: Settings, embedder: Embedder, report: IngestReport) -> IndexData | None:
+def _previous(settings: Settings, embedder: Embedder, report: IngestReport) -> Store | None:
     try:
-        return load_index(settings.index_dir, embedder.name)
+        return open_store(settings, embedder.name)
     except IndexMissing:
         return None
     except IndexProblem as err:
         report.notes.append(f"rebuilding from scratch: {err}".split(": run")[0])
         return None
-
-
-def _old_entries(old: IndexData | None, same_chunking: bool) -> dict[str, tuple[str, list[int], list[int]]]:
-    """doc_id -> (content hash, chunk indices, vector rows) of the previous index."""
-    if old is None or not same_chunking:
-        return {}
-    by_doc: dict[str, tuple[str, list[int], list[int]]] = {}
-    for doc_id, info in old.manifest["documents"].items():
-        by_doc[doc_id] = (info["hash"], [], [])
-    for i, chunk in enumerate(old.chunks):
-        by_doc[chunk.doc_id][1].append(i)
-    for row, (chunk_index, _) in enumerate(old.vector_rows):
-        by_doc[old.chunks[int(chunk_index)].doc_id][2].append(row)
-    return by_doc
 
 
 def _encode(embedder: Embedder, texts: list[str], on_progress: Progress | None) -> np.ndarray:
@@ -118,20 +105,15 @@ def _encode(embedder: Embedder, texts: list[str], on_progress: Progress | None) 
 
 
 def build_entries(docs: list[Document], settings: Settings, embedder: Embedder,
-                  old: IndexData | None, report: IngestReport,
+                  known: dict[str, StoredDocument], report: IngestReport,
                   on_progress: Progress | None) -> list[_DocEntry]:
-    """Reuse vectors of unchanged documents; chunk and embed the rest in one batch."""
+    """Chunk and embed, in one batch, the documents that are new or changed since `known`."""
     chunking = chunking_settings(settings, embedder)
-    same_chunking = old is not None and old.manifest.get("chunking") == chunking.__dict__
-    previous = _old_entries(old, same_chunking)
-    old_vectors = old.all_vectors() if previous else None
     entries: list[_DocEntry] = []
     pending: list[tuple[int, list[str]]] = []
     for doc in docs:
-        prior = previous.get(doc.doc_id)
-        if prior and prior[0] == doc.content_hash:
-            chunks = [old.chunks[i] for i in prior[1]]
-            entries.append(_DocEntry(doc, chunks, old_vectors[prior[2]]))
+        prior = known.get(doc.doc_id)
+        if prior and prior.hash == doc.content_hash:
             report.unchanged.append(doc.doc_id)
             continue
         (report.updated if prior else report.added).append(doc.doc_id)
@@ -146,29 +128,29 @@ def build_entries(docs: list[Document], settings: Settings, embedder: Embedder,
     for entry_index, texts in pending:
         entries[entry_index].vectors = vectors[offset:offset + len(texts)]
         offset += len(texts)
-    if old is not None:
-        kept = {d.doc_id for d in docs}
-        report.removed = sorted(set(old.manifest["documents"]) - kept)
     return entries
 
 
-def _assemble(entries: list[_DocEntry]) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
-    chunks: list[Chunk] = []
-    rows: list[tuple[int, int]] = []
-    for entry in entries:
-        for chunk in entry.chunks:
-            index = len(chunks)
-            chunks.append(chunk)
-            rows.append((index, WHOLE_CHUNK))
-            rows.extend((index, s) for s in range(len(chunk.sentences)))
-    vectors = np.vstack([e.vectors for e in entries]) if entries else np.zeros((0, 1), np.float32)
-    return chunks, vectors, np.asarray(rows, dtype=np.int64).reshape(-1, 2)
+def to_new_document(entry: _DocEntry) -> NewDocument:
+    """Split an entry's vectors (per chunk: the passage, then its sentences) for the store."""
+    passage_rows, row = [], 0
+    for chunk in entry.chunks:
+        passage_rows.append(row)
+        row += 1 + len(chunk.sentences)
+    sentence_rows = np.setdiff1d(np.arange(row), passage_rows)
+    doc = entry.doc
+    stored = StoredDocument(doc.doc_id, doc.content_hash, doc.source, doc.title, doc.date, len(entry.chunks))
+    return NewDocument(stored, entry.chunks, entry.vectors[passage_rows], entry.vectors[sentence_rows])
 
 
 def index_documents(docs: list[Document], settings: Settings, roots: list[str],
                     report: IngestReport | None = None, rebuild: bool = False,
                     on_progress: Progress | None = None) -> IngestReport:
-    """Bring the index in `settings.index_dir` to exactly `docs`, embedding only what changed."""
+    """Bring the index in `settings.index_dir` to exactly `docs`, embedding only what changed.
+
+    The write is one new segment for the new and changed articles plus tombstones for the
+    changed and removed ones (rag/local_store.py): its cost grows with the change, not the corpus.
+    """
     report = report or IngestReport()
     if not docs:
         reasons = "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5])
@@ -176,24 +158,41 @@ def index_documents(docs: list[Document], settings: Settings, roots: list[str],
                              + (f" ({reasons})" if reasons else "") + "; the index is unchanged")
     started = time.perf_counter()
     embedder = load_embedder(settings)
+    chunking = chunking_settings(settings, embedder).__dict__
     with _locked(settings.index_dir):
         old = None if rebuild else _previous(settings, embedder, report)
-        entries = build_entries(docs, settings, embedder, old, report, on_progress)
-        chunks, vectors, rows = _assemble(entries)
-        manifest = {
-            "model": embedder.name,
-            "dim": embedder.dim,
-            "chunking": chunking_settings(settings, embedder).__dict__,
-            "roots": roots,
-            "documents": {e.doc.doc_id: {"hash": e.doc.content_hash, "source": e.doc.source,
-                                         "title": e.doc.title, "date": e.doc.date,
-                                         "chunks": len(e.chunks)} for e in entries},
-        }
-        write_index(settings.index_dir, manifest, chunks, vectors, rows,
-                    LexicalIndex.build([c.text for c in chunks]))
-    report.chunks = len(chunks)
+        if old is not None and old.chunking != chunking:
+            report.notes.append("passage size changed: every article is embedded again")
+            old = None
+        known = old.documents() if old is not None else {}
+        entries = build_entries(docs, settings, embedder, known, report, on_progress)
+        report.removed = sorted(set(known) - {d.doc_id for d in docs})
+        store = old if old is not None else create_store(settings, embedder.name, embedder.dim, chunking)
+        if entries or report.removed or old is None or old.roots != roots:
+            stats = store.commit([to_new_document(e) for e in entries], report.removed, roots,
+                                 replace_all=old is None)
+            report.bytes_written = stats.bytes_written
+            _merge_if_needed(settings, embedder.name, report)
+        report.chunks = open_store(settings, embedder.name).n_chunks
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _merge_if_needed(settings: Settings, model: str, report: IngestReport) -> None:
+    """Merge segments that piled up (the writer lock is held)."""
+    store = open_store(settings, model)
+    plan = store.merge_plan()
+    if plan:
+        report.bytes_written += store.merge(plan).bytes_written
+        report.notes.append(f"merged {sum(len(g) for g in plan)} segments")
+
+
+def compact(settings: Settings) -> CommitStats:
+    """`rag compact`: merge every segment (up to the size cap) and drop deleted rows."""
+    embedder_name = describe_model(settings)
+    with _locked(settings.index_dir):
+        store = open_store(settings, embedder_name)
+        return store.merge(store.merge_plan(everything=True))
 
 
 def _recorded_roots(settings: Settings) -> list[str]:

@@ -1,37 +1,23 @@
-"""The index on disk: FAISS vectors, chunk table, lexical index and manifest, written atomically.
+"""The store interface: what retrieval, ingest and evaluation need from an index, whatever holds it.
 
-Each write goes to a fresh `gen-*` folder; the one-line `CURRENT` file is switched with
-`os.replace` only once that folder is complete, so a run killed half-way leaves the previous
-index in use. The manifest stores a sha256 per artifact, so a damaged file is detected on open
-rather than giving wrong answers.
+A backend is one module (`rag/local_store.py` today, PostgreSQL next) implementing `Store`;
+`open_store` picks it from `Settings.store` (`RAG_STORE`). Chunks are addressed by integer keys
+that are stable for one opened store (a reader holds one commit for its whole life), so the
+retriever can gather candidates as numpy arrays and read text only for the few it shows.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import shutil
-import time
-import uuid
+from collections.abc import Callable, Container
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
-import faiss
 import numpy as np
 
 from rag.chunking import Chunk
-from rag.lexical import LexicalIndex
 
-FORMAT_VERSION = 1
-CURRENT_FILE = "CURRENT"
-MANIFEST = "manifest.json"
-CHUNKS = "chunks.jsonl"
-VECTORS = "vectors.faiss"
-VECTOR_ROWS = "vector_rows.npy"
-# A vector row is (chunk index, sentence index within the chunk); WHOLE_CHUNK marks the
-# vector of the whole passage.
-WHOLE_CHUNK = -1
+if TYPE_CHECKING:
+    from rag.config import Settings
 
 
 class IndexProblem(RuntimeError):
@@ -50,137 +36,138 @@ class IndexModelMismatch(IndexProblem):
     pass
 
 
-@dataclass
-class IndexData:
-    """Everything retrieval needs, in memory."""
+class IndexOutdated(IndexProblem):
+    """Written by an older release in a format this one does not read."""
 
-    manifest: dict
+
+@dataclass
+class StoredDocument:
+    """What the store remembers of an article: enough to skip it when its file did not change."""
+
+    doc_id: str
+    hash: str
+    source: str = ""
+    title: str = ""
+    date: str = ""
+    chunks: int = 0
+
+
+@dataclass
+class NewDocument:
+    """An article ready to store: its chunks, one vector per chunk and one per sentence."""
+
+    doc: StoredDocument
     chunks: list[Chunk]
-    vectors: faiss.Index
-    vector_rows: np.ndarray  # shape (n_vectors, 2): chunk index, sentence index or WHOLE_CHUNK
-    lexical: LexicalIndex
-    directory: Path = field(default=Path("."))
+    passage_vectors: np.ndarray   # (len(chunks), dim) float32
+    sentence_vectors: np.ndarray  # (sum of sentences per chunk, dim), chunk by chunk
+
+
+@dataclass
+class SparseScores:
+    """Scores of the chunks that have one (sorted keys); every other chunk scores 0."""
+
+    keys: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    values: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+
+    def at(self, keys: np.ndarray) -> np.ndarray:
+        where = np.clip(np.searchsorted(self.keys, keys), 0, max(len(self.keys) - 1, 0))
+        found = (self.keys[where] == keys) if len(self.keys) else np.zeros(len(keys), dtype=bool)
+        return np.where(found, self.values[where] if len(self.keys) else 0.0, 0.0).astype(np.float32)
+
+    def top(self, k: int) -> np.ndarray:
+        if len(self.keys) <= k:
+            return self.keys
+        return self.keys[np.argpartition(-self.values, k - 1)[:k]]
+
+
+@dataclass
+class LexicalCandidates:
+    """BM25 of the chunks that match the question (both views), keyed like `Store`."""
+
+    keys: np.ndarray       # int64 chunk keys: the top-k of either view
+    accented: SparseScores  # every matching key's score (not only the top-k), per view
+    folded: SparseScores
+    coverage: float        # share of the question's (folded) content syllables found in the corpus
+    name_share: float      # share of its capitalised words (names, after the first word) found
+
+
+@dataclass
+class CommitStats:
+    """What one write did: for benchmarks and the ingest report."""
+
+    bytes_written: int = 0
+    segments: int = 0
+    merged: list[str] = field(default_factory=list)
+
+
+class Store(Protocol):
+    """One committed state of an index, open for reading (and the writer's entry points)."""
+
+    model: str
+    dim: int
+    chunking: dict
+    roots: list[str]
 
     @property
-    def model(self) -> str:
-        return self.manifest["model"]
+    def n_chunks(self) -> int: ...
 
-    def all_vectors(self) -> np.ndarray:
-        return self.vectors.reconstruct_n(0, self.vectors.ntotal) if self.vectors.ntotal else \
-            np.zeros((0, self.vectors.d), dtype=np.float32)
+    def documents(self) -> dict[str, StoredDocument]: ...
 
+    def all_keys(self) -> np.ndarray:
+        """Every live chunk's key (a small index scores them all)."""
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    # ---- reading, for retrieval
+    def dense_search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """(keys, cosine) of the k passages nearest `query`, best first (approximate when large)."""
 
+    def passage_similarity(self, query: np.ndarray, keys: np.ndarray) -> np.ndarray: ...
 
-def _artifact_files(gen: Path) -> list[Path]:
-    return sorted(p for p in gen.rglob("*") if p.is_file() and p.name != MANIFEST)
+    def sentence_similarities(self, query: np.ndarray, keys: np.ndarray) -> list[np.ndarray]:
+        """cosine(query, sentence) for each sentence of each chunk in `keys`."""
 
+    def chunks(self, keys: np.ndarray) -> list[Chunk]: ...
 
-def current_generation(index_dir: Path) -> Path | None:
-    pointer = index_dir / CURRENT_FILE
-    if not pointer.is_file():
-        return None
-    name = pointer.read_text(encoding="utf-8").strip()
-    return index_dir / name if name else None
+    def doc_ids(self, keys: np.ndarray) -> list[str]: ...
 
+    def lexical_search(self, question: str, k: int) -> LexicalCandidates: ...
 
-def write_index(index_dir: Path, manifest: dict, chunks: list[Chunk], vectors: np.ndarray,
-                vector_rows: np.ndarray, lexical: LexicalIndex) -> Path:
-    """Write a complete new generation, then point CURRENT at it and drop older ones."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    gen = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}"
-    gen.mkdir()
-    with (gen / CHUNKS).open("w", encoding="utf-8") as out:
-        for chunk in chunks:
-            out.write(json.dumps(chunk.to_json(), ensure_ascii=False) + "\n")
-    flat = faiss.IndexFlatIP(int(manifest["dim"]))
-    if len(vectors):
-        flat.add(np.ascontiguousarray(vectors, dtype=np.float32))
-    faiss.write_index(flat, str(gen / VECTORS))
-    np.save(gen / VECTOR_ROWS, vector_rows.astype(np.int64))
-    lexical.save(gen)
-    manifest = {**manifest, "format_version": FORMAT_VERSION, "n_chunks": len(chunks),
-                "n_vectors": int(len(vectors)),
-                "files": {str(p.relative_to(gen)): _sha256(p) for p in _artifact_files(gen)}}
-    (gen / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=1), encoding="utf-8")
-    _fsync_tree(gen)
-    tmp = index_dir / f".{CURRENT_FILE}.{uuid.uuid4().hex[:6]}"
-    tmp.write_text(gen.name + "\n", encoding="utf-8")
-    os.replace(tmp, index_dir / CURRENT_FILE)
-    _remove_stale_generations(index_dir, keep=gen.name)
-    return gen
+    def spell_names(self, question: str) -> str: ...
+
+    def term_weights(self, question: str, vietnamese: bool) -> tuple[dict[str, float], set[str]]: ...
+
+    @property
+    def names(self) -> Container[str]: ...
+
+    @property
+    def vocabulary(self) -> Container[str]: ...
+
+    def documents_with(self, term: str) -> frozenset[str]: ...
+
+    # ---- writing (one writer at a time; readers keep the commit they opened)
+    def commit(self, added: list[NewDocument], removed: list[str], roots: list[str]) -> CommitStats: ...
+
+    def compact(self) -> CommitStats: ...
+
+    def check(self) -> list[str]:
+        """Problems found by verifying every checksum (empty when the index is sound)."""
 
 
-def _fsync_tree(gen: Path) -> None:
-    for path in [*gen.rglob("*"), gen]:
-        fd = os.open(path, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
+StoreOpener = Callable[["Settings", str], Store]
 
 
-def _remove_stale_generations(index_dir: Path, keep: str) -> None:
-    for old in index_dir.glob("gen-*"):
-        if old.name != keep:
-            shutil.rmtree(old, ignore_errors=True)
-    for tmp in index_dir.glob(f".{CURRENT_FILE}.*"):
-        tmp.unlink(missing_ok=True)
+def open_store(settings: "Settings", model: str) -> Store:
+    """Open the index for `settings` with the backend named by `settings.store`."""
+    if settings.store == "local":
+        from rag.local_store import LocalStore
+
+        return LocalStore.open(settings.index_dir, model)
+    raise IndexProblem(f"unknown RAG_STORE {settings.store!r}: use 'local'")
 
 
-def read_manifest(index_dir: Path) -> dict | None:
-    """The manifest of the current generation, or None when there is no usable index."""
-    gen = current_generation(index_dir)
-    if gen is None or not (gen / MANIFEST).is_file():
-        return None
-    try:
-        return json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
-        return None
+def create_store(settings: "Settings", model: str, dim: int, chunking: dict) -> Store:
+    """An empty index (replacing whatever is there at its first commit)."""
+    if settings.store == "local":
+        from rag.local_store import LocalStore
 
-
-def _verify(gen: Path, manifest: dict) -> None:
-    expected = manifest.get("files") or {}
-    for name, digest in expected.items():
-        path = gen / name
-        if not path.is_file():
-            raise IndexCorrupt(f"missing {name}")
-        if _sha256(path) != digest:
-            raise IndexCorrupt(f"{name} is damaged (checksum mismatch)")
-
-
-def load_index(index_dir: Path, model: str) -> IndexData:
-    """Open and verify the index; raise an `IndexProblem` whose message says what to do."""
-    rebuild = f"run `rag ingest --index-dir {index_dir}` to build it"
-    gen = current_generation(index_dir)
-    if gen is None:
-        raise IndexMissing(f"no index in {index_dir}: {rebuild}")
-    try:
-        manifest = json.loads((gen / MANIFEST).read_text(encoding="utf-8"))
-        if manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexCorrupt(f"unknown index format {manifest.get('format_version')!r}")
-        _verify(gen, manifest)
-        if manifest["model"] != model:
-            raise IndexModelMismatch(
-                f"index in {index_dir} was built with {manifest['model']!r}, not {model!r}: "
-                f"run `rag ingest --rebuild --index-dir {index_dir}` or set RAG_EMBED_MODEL to match")
-        chunks = [Chunk.from_json(json.loads(line))
-                  for line in (gen / CHUNKS).read_text(encoding="utf-8").splitlines() if line]
-        vectors = faiss.read_index(str(gen / VECTORS))
-        rows = np.load(gen / VECTOR_ROWS)
-        lexical = LexicalIndex.load(gen, len(chunks))
-    except IndexModelMismatch:
-        raise
-    except (IndexCorrupt, OSError, ValueError, KeyError, RuntimeError) as err:
-        raise IndexCorrupt(f"index in {index_dir} is damaged ({err}): "
-                           f"run `rag ingest --rebuild --index-dir {index_dir}`") from None
-    if vectors.ntotal != len(rows) or len(chunks) != manifest["n_chunks"]:
-        raise IndexCorrupt(f"index in {index_dir} is inconsistent: "
-                           f"run `rag ingest --rebuild --index-dir {index_dir}`")
-    return IndexData(manifest, chunks, vectors, rows, lexical, gen)
+        return LocalStore.create(settings.index_dir, model, dim, chunking)
+    raise IndexProblem(f"unknown RAG_STORE {settings.store!r}: use 'local'")

@@ -1,0 +1,135 @@
+"""BM25 over several segments scored as one corpus, touching only the postings of the question.
+
+Each segment keeps its own bm25s index, whose stored scores carry that segment's idf. A term
+rare in a one-article segment but common overall would be over-ranked there, and a one-article
+segment's idf is too small to rank at all; so each posting's score is rescaled by
+idf(global) / idf(segment), with document frequencies summed over segments (Lucene's answer:
+statistics of the whole index, not of one segment).
+
+A question costs the postings of its terms, not a score per chunk: the scores are summed over
+those postings only, and the top-k come from that sparse sum. Syllables found in more than
+COMMON_SHARE of a large corpus ("của", "là"; their idf is small) are left out of the candidate
+search, so a question's cost does not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import ChainMap
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.lexical import LexicalIndex
+from rag.store import LexicalCandidates, SparseScores
+from rag.text import STOPWORDS, fold, folded_syllables, query_terms, syllables
+
+_WORD = re.compile(r"\w+")
+COMMON_SHARE = 0.02        # a term in more than this share of chunks is too common to search by…
+COMMON_MIN_POSTINGS = 20_000  # …once its postings are this long (never on a small corpus)
+
+
+def _idf(df: float, n: float) -> float:
+    """bm25s's "lucene" idf, the one its stored scores carry."""
+    return float(np.log(1 + (n - df + 0.5) / (df + 0.5)))
+
+
+@dataclass
+class _Part:
+    lexical: LexicalIndex
+    base: int                  # key of the segment's first chunk
+    dead: np.ndarray | None    # tombstoned rows
+
+
+class _AnyVocabulary:
+    """`term in vocabulary` over every segment's folded vocabulary."""
+
+    def __init__(self, parts: list[_Part]) -> None:
+        self._vocabs = [p.lexical.folded.vocab_dict for p in parts]
+
+    def __contains__(self, term: object) -> bool:
+        return any(term in v for v in self._vocabs)
+
+
+class SegmentedLexical:
+    """The lexical side of a multi-segment index, with the methods retrieval uses."""
+
+    # The question-side logic is LexicalIndex's own; it needs only `names`, `idf` and `size`.
+    spell_names = LexicalIndex.spell_names
+    term_weights = LexicalIndex.term_weights
+
+    def __init__(self, parts: list[tuple[LexicalIndex, int, np.ndarray | None]]) -> None:
+        self.parts = [_Part(*p) for p in parts]
+        self.size = sum(p.lexical.size for p in self.parts)
+        self.names = ChainMap(*[p.lexical.names for p in reversed(self.parts)])  # newest spelling first
+        self.vocabulary = _AnyVocabulary(self.parts)
+
+    def _postings(self, view: str, term: str) -> list[tuple[_Part, np.ndarray, np.ndarray]]:
+        out = []
+        for part in self.parts:
+            index = getattr(part.lexical, view)
+            token = index.vocab_dict.get(term)
+            if token is None:
+                continue
+            lo, hi = int(index.scores["indptr"][token]), int(index.scores["indptr"][token + 1])
+            out.append((part, np.asarray(index.scores["indices"][lo:hi]), np.asarray(index.scores["data"][lo:hi])))
+        return out
+
+    def df(self, term: str, view: str = "folded") -> int:
+        return sum(len(rows) for _, rows, _ in self._postings(view, term))
+
+    def idf(self, term: str) -> float | None:
+        """Global BM25 idf of a folded term, None if no segment has it."""
+        df = self.df(term)
+        return _idf(df, self.size) if df else None
+
+    def chunks_with(self, term: str) -> np.ndarray:
+        """Keys of the live chunks whose folded text holds `term`."""
+        keys = [part.base + rows[~part.dead[rows]] if part.dead is not None else part.base + rows
+                for part, rows, _ in self._postings("folded", term)]
+        return np.concatenate(keys).astype(np.int64) if keys else np.zeros(0, dtype=np.int64)
+
+    def _view_scores(self, view: str, terms: list[str]) -> SparseScores:
+        """Sum of rescaled BM25 scores per key, over the postings of `terms` (repeats count)."""
+        keys, values = [], []
+        common = max(COMMON_MIN_POSTINGS, COMMON_SHARE * self.size)
+        for term in terms:
+            postings = self._postings(view, term)
+            df = sum(len(rows) for _, rows, _ in postings)
+            if not df or df > common:
+                continue
+            idf = _idf(df, self.size)
+            for part, rows, data in postings:
+                local_df = len(rows)
+                n = getattr(part.lexical, view).scores["num_docs"]
+                keys.append(part.base + rows.astype(np.int64))
+                values.append(data.astype(np.float64) * (idf / _idf(local_df, n)))
+        if not keys:
+            return SparseScores()
+        unique, inverse = np.unique(np.concatenate(keys), return_inverse=True)
+        sums = np.bincount(inverse, weights=np.concatenate(values)).astype(np.float32)
+        alive = ~self._dead_keys(unique)
+        return SparseScores(unique[alive], sums[alive])
+
+    def _dead_keys(self, keys: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(keys), dtype=bool)
+        for part in self.parts:
+            if part.dead is None:
+                continue
+            inside = (keys >= part.base) & (keys < part.base + part.lexical.size)
+            out[inside] = part.dead[keys[inside] - part.base]
+        return out
+
+    def search(self, question: str, k: int) -> LexicalCandidates:
+        """The k best chunks of each view, every matching chunk's scores, and the coverage."""
+        accented = syllables(question)
+        folded = folded_syllables(question)
+        content = [t for t in folded if t not in STOPWORDS] or folded
+        known = sum(1 for t in content if t in self.vocabulary)
+        coverage = known / len(content) if content else 0.0
+        names = [fold(w).lower() for w in _WORD.findall(question)[1:] if w[0].isupper()]
+        name_share = sum(n in self.vocabulary for n in names) / len(names) if names else 0.0
+        accented_scores = self._view_scores("accented", query_terms(accented, folded))
+        folded_scores = self._view_scores("folded", query_terms(folded, folded))
+        top = np.union1d(accented_scores.top(k), folded_scores.top(k)).astype(np.int64)
+        return LexicalCandidates(top, accented_scores, folded_scores, coverage, name_share)
