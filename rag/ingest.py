@@ -168,12 +168,17 @@ def index_documents(docs: list[Document], settings: Settings, roots: list[str],
         entries = build_entries(docs, settings, embedder, known, report, on_progress)
         report.removed = sorted(set(known) - {d.doc_id for d in docs})
         store = old if old is not None else create_store(settings, embedder.name, embedder.dim, chunking)
-        if entries or report.removed or old is None or old.roots != roots:
-            stats = store.commit([to_new_document(e) for e in entries], report.removed, roots,
-                                 replace_all=old is None)
-            report.bytes_written = stats.bytes_written
-            _merge_if_needed(settings, embedder.name, report)
-        report.chunks = open_store(settings, embedder.name).n_chunks
+        try:
+            if entries or report.removed or old is None or old.roots != roots:
+                stats = store.commit([to_new_document(e) for e in entries], report.removed, roots,
+                                     replace_all=old is None)
+                report.bytes_written = stats.bytes_written
+                _merge_if_needed(settings, embedder.name, report)
+        finally:
+            store.close()
+        after = open_store(settings, embedder.name)
+        report.chunks = after.n_chunks
+        after.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -181,10 +186,13 @@ def index_documents(docs: list[Document], settings: Settings, roots: list[str],
 def _merge_if_needed(settings: Settings, model: str, report: IngestReport) -> None:
     """Merge segments that piled up (the writer lock is held)."""
     store = open_store(settings, model)
-    plan = store.merge_plan()
-    if plan:
-        report.bytes_written += store.merge(plan).bytes_written
-        report.notes.append(f"merged {sum(len(g) for g in plan)} segments")
+    try:
+        plan = store.merge_plan()
+        if plan:
+            report.bytes_written += store.merge(plan).bytes_written
+            report.notes.append(f"merged {sum(len(g) for g in plan)} segments")
+    finally:
+        store.close()
 
 
 def compact(settings: Settings) -> CommitStats:
@@ -192,7 +200,19 @@ def compact(settings: Settings) -> CommitStats:
     embedder_name = describe_model(settings)
     with _locked(settings.index_dir):
         store = open_store(settings, embedder_name)
-        return store.merge(store.merge_plan(everything=True))
+        try:
+            return store.merge(store.merge_plan(everything=True))
+        finally:
+            store.close()
+
+
+def check(settings: Settings) -> list[str]:
+    """`rag check`: every segment's files against their checksums."""
+    store = open_store(settings, describe_model(settings))
+    try:
+        return store.check()
+    finally:
+        store.close()
 
 
 def _recorded_roots(settings: Settings) -> list[str]:

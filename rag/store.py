@@ -151,6 +151,8 @@ class Store(Protocol):
     def check(self) -> list[str]:
         """Problems found by verifying every checksum (empty when the index is sound)."""
 
+    def close(self) -> None: ...
+
 
 StoreOpener = Callable[["Settings", str], Store]
 
