@@ -19,7 +19,7 @@ from rag.chunking import Chunk, ChunkingSettings, chunk_document
 from rag.config import Settings
 from rag.corpus import Document, SkippedFile, load_corpus
 from rag.embedding import Embedder, describe_model, load_embedder
-from rag.local_store import read_manifest
+from rag.local_store import recorded_roots
 from rag.store import (CommitStats, IndexMissing, IndexProblem, NewDocument, Store, StoredDocument, create_store,
                        open_store)
 
@@ -215,11 +215,6 @@ def check(settings: Settings) -> list[str]:
         store.close()
 
 
-def _recorded_roots(settings: Settings) -> list[str]:
-    manifest = read_manifest(settings.index_dir)
-    return list(manifest.get("roots", [])) if manifest else []
-
-
 def ingest(paths: list[Path] | None, settings: Settings, replace_roots: bool = False,
            rebuild: bool = False, on_progress: Progress | None = None) -> IngestReport:
     """Add `paths` to the folders this index mirrors, then sync the index with all of them.
@@ -228,7 +223,7 @@ def ingest(paths: list[Path] | None, settings: Settings, replace_roots: bool = F
     `replace_roots`, the index mirrors exactly `paths`.
     """
     given = [str(Path(p).resolve()) for p in (paths or [])]
-    roots = [] if replace_roots else _recorded_roots(settings)
+    roots = [] if replace_roots else recorded_roots(settings.index_dir)
     roots += [p for p in given if p not in roots]
     if not roots:
         roots = [str(settings.seeds_dir.resolve())]

@@ -36,6 +36,10 @@ class IndexModelMismatch(IndexProblem):
     pass
 
 
+class IndexWriteFailed(IndexProblem):
+    """Writing failed (e.g. a full disk); what was written is removed, the previous index stands."""
+
+
 class IndexOutdated(IndexProblem):
     """Written by an older release in a format this one does not read."""
 
