@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rag.answer import Answer, extractive_answer
 from rag.config import Settings
-from rag.embedding import Embedder, load_embedder
+from rag.embedding import Embedder, describe_model, load_embedder
 from rag.generation import Generator
 from rag.ingest import IngestReport, Progress, ingest
 from rag.retrieval import Retrieval, Retriever
@@ -35,6 +35,10 @@ class PreparedQuestion:
 
 def prepare_question(question: str) -> PreparedQuestion:
     """Normalise, refuse an empty question, cut an over-long one to MAX_QUESTION_CHARS."""
+    try:
+        (question or "").encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes from a terminal arrive as lone surrogates
+        raise BadQuestion("the question is not valid UTF-8 text") from None
     text = normalize(" ".join((question or "").split()))
     if not text:
         raise BadQuestion("the question is empty")
@@ -56,9 +60,8 @@ class Assistant:
     def open(cls, index_dir: Path | str | None = None, settings: Settings | None = None) -> "Assistant":
         """Open an existing index; raises `rag.store.IndexProblem` with what to run if unusable."""
         settings = (settings or Settings.from_env()).with_index_dir(Path(index_dir) if index_dir else None)
-        embedder = load_embedder(settings)
-        return cls(settings, load_index(settings.index_dir, embedder.name), embedder,
-                   Generator.from_settings(settings))
+        data = load_index(settings.index_dir, describe_model(settings))  # fail fast, before the model loads
+        return cls(settings, data, load_embedder(settings), Generator.from_settings(settings))
 
     @classmethod
     def open_or_build(cls, settings: Settings | None = None, on_progress: Progress | None = None,
