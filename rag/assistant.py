@@ -35,6 +35,10 @@ class PreparedQuestion:
 
 def prepare_question(question: str) -> PreparedQuestion:
     """Normalise, refuse an empty question, cut an over-long one to MAX_QUESTION_CHARS."""
+    try:
+        (question or "").encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes from a terminal arrive as lone surrogates
+        raise BadQuestion("the question is not valid UTF-8 text") from None
     text = normalize(" ".join((question or "").split()))
     if not text:
         raise BadQuestion("the question is empty")

@@ -1,14 +1,19 @@
 """The `rag` command: ingest, ask, chat, eval (and serve, for the chat page).
 
-Every expected failure (bad path, bad question, missing or damaged index, bad questions file)
-ends with a one-line message on stderr and a non-zero exit, never a traceback.
+Every expected failure (bad path, bad question, missing or damaged index, bad questions file,
+full disk, port in use) ends with a one-line message on stderr and a non-zero exit, never a
+traceback. Exit codes (README "Exit codes"): 0 done, 1 error (nothing changed), 2 bad command
+line, 3 done but some files were skipped (each named on stderr), 130 interrupted.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import socket
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,7 +25,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
-from rag.assistant import Assistant, BadQuestion
+from rag.assistant import Assistant, BadQuestion, prepare_question
 from rag.config import Settings
 from rag.corpus import load_corpus
 from rag.embedding import ModelError
@@ -33,10 +38,19 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console()
 err = Console(stderr=True)
 
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_SKIPPED = 3
+EXIT_INTERRUPTED = 130
+# Without a terminal (a log file, CI), progress is a plain line this often instead of a bar.
+PLAIN_PROGRESS_SECONDS = 5.0
+# A question may start with "-" ("-5 độ C là gì?"): unknown options are taken as the question.
+QUESTION_COMMAND = {"ignore_unknown_options": True}
+
 IndexDirOption = Annotated[Optional[Path], typer.Option("--index-dir", help="Index folder (default: RAG_INDEX_DIR or ./index).")]
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = EXIT_ERROR) -> None:
     err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
@@ -47,13 +61,23 @@ def friendly_errors() -> Iterator[None]:
         yield
     except (IndexProblem, BadQuestion, BadQuestionsFile, ModelError, NothingToIndex) as problem:
         fail(str(problem))
+    except OSError as problem:  # a full disk, a folder that cannot be written, ...
+        where = f"{problem.filename}: " if problem.filename else ""
+        fail(f"{where}{problem.strerror or problem}")
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        fail("interrupted", EXIT_INTERRUPTED)
 
 
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr, handed out as a (done, total) callback."""
+    """A rich progress bar on stderr, handed out as a (done, total) callback.
+
+    A bar needs a terminal; without one (stderr to a file or a pipe) a plain line is printed
+    now and then instead, so a long run is never silent.
+    """
+    if not err.is_terminal:
+        yield plain_progress(label)
+        return
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(label, total=None)
@@ -62,6 +86,19 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+def plain_progress(label: str) -> Callable[[int, int], None]:
+    """Print `label: done/total` on the first call, at the end, and every PLAIN_PROGRESS_SECONDS."""
+    last = [float("-inf")]
+
+    def update(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done >= total or now - last[0] >= PLAIN_PROGRESS_SECONDS:
+            last[0] = now
+            err.print(f"{label}: {done}/{total}", highlight=False)
+
+    return update
 
 
 def settings_for(index_dir: Path | None) -> Settings:
@@ -96,12 +133,13 @@ def ingest_command(
 ) -> None:
     """Index articles; only new or changed files are embedded again, deleted ones leave."""
     settings = settings_for(index_dir)
-    missing = [str(p) for p in paths or [] if not p.exists()]
-    if missing:
-        fail(f"no such file or folder: {', '.join(missing)}", 2)
+    if paths and not any(p.exists() for p in paths):
+        fail(f"no such file or folder: {', '.join(map(str, paths))}", EXIT_USAGE)
     with friendly_errors(), progress_bar("Embedding passages") as update:
         report = ingest(list(paths or []), settings, replace_roots=replace, rebuild=rebuild, on_progress=update)
     print_report(report, settings.index_dir)
+    if report.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
 
 
 @app.command("compact")
@@ -126,7 +164,7 @@ def check_command(index_dir: IndexDirOption = None) -> None:
     err.print(f"index in {settings.index_dir} is sound", highlight=False)
 
 
-@app.command("ask")
+@app.command("ask", context_settings=QUESTION_COMMAND)
 def ask_command(
     question: Annotated[str, typer.Argument(help="A question in Vietnamese or English.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -134,6 +172,7 @@ def ask_command(
 ) -> None:
     """Answer one question with cited passages."""
     with friendly_errors():
+        prepare_question(question)  # an empty or undecodable question fails before the model loads
         assistant = open_or_build(settings_for(index_dir))
         if not as_json:
             print_stream(assistant.ask_stream(question))
@@ -226,7 +265,7 @@ def eval_command(
             if not corpus.exists():
                 fail(f"no such corpus: {corpus}", 2)
             settings = settings.with_index_dir(index_dir or eval_index_dir(settings, corpus))
-            loaded = load_corpus([corpus])
+            loaded = load_corpus([corpus], max_file_mb=settings.max_file_mb)
             with progress_bar("Indexing corpus") as update:
                 report = index_documents(loaded.documents, settings, [str(corpus.resolve())], on_progress=update)
             report.skipped = loaded.skipped
@@ -250,10 +289,28 @@ def serve_command(
     index_dir: IndexDirOption = None,
 ) -> None:
     """Open the chat page (builds the seed index first if there is none)."""
+    check_port(host, port)
     from app.server import launch
 
     with friendly_errors():
         launch(settings_for(index_dir), host=host, port=port)
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail with one line naming --port/--host before the page starts, not a server traceback."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+            probe.bind(address)
+    except OverflowError:
+        fail(f"port {port} is not a port number (0-65535): choose another with --port", EXIT_USAGE)
+    except socket.gaierror:
+        fail(f"cannot listen on host {host!r} (unknown address): check --host", EXIT_USAGE)
+    except OSError as problem:
+        if problem.errno == errno.EADDRINUSE:
+            fail(f"port {port} on {host} is already in use: choose another with --port")
+        fail(f"cannot listen on {host}:{port} ({problem.strerror}): check --host and --port")
 
 
 def main() -> None:

@@ -46,6 +46,13 @@ def _env_float(name: str, default: float) -> float:
     return _env_number(name, default, float)
 
 
+def _env_positive(name: str, default: float, kind: type = float):
+    value = _env_number(name, default, kind)
+    if value <= 0:
+        raise SystemExit(f"error: {name} must be more than 0, got {value}")
+    return value
+
+
 def _thresholds(raw: str) -> dict[str, float]:
     """`RAG_ABSTAIN_THRESHOLD`: one number for both languages, or `vi=0.9,en=0.8`."""
     thresholds = dict(DEFAULT_ABSTAIN_THRESHOLDS)
@@ -81,6 +88,11 @@ class Settings:
     # Below this evidence the answer is an abstention; one threshold per question language.
     abstain_thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ABSTAIN_THRESHOLDS))
     batch_size: int = 32
+    # Limits that keep one oversized input from stalling an ingest for hours (README "Limits"):
+    # a file over max_file_mb is skipped unread; an article longer than max_passages passages
+    # is skipped before any of it is embedded.
+    max_file_mb: float = 10.0
+    max_passages: int = 500
     # Where the index lives: "local" (segments in index_dir, rag/local_store.py).
     store: str = "local"
     # Optional generation (rag/llm.py): "" = none (extractive answers), "openai" or "llamacpp".
@@ -104,6 +116,8 @@ class Settings:
             chunk_overlap_sentences=_env_int("RAG_CHUNK_OVERLAP", 1),
             abstain_thresholds=_thresholds(os.environ.get("RAG_ABSTAIN_THRESHOLD", "")),
             batch_size=_env_int("RAG_BATCH_SIZE", 32),
+            max_file_mb=_env_positive("RAG_MAX_FILE_MB", 10.0, float),
+            max_passages=_env_positive("RAG_MAX_PASSAGES", 500, int),
             store=_env("RAG_STORE", "local").lower(),
             llm=_env("RAG_LLM", "").lower(),
             llm_base_url=_env("RAG_LLM_BASE_URL", "http://127.0.0.1:11434/v1"),

@@ -2,11 +2,16 @@
 
 The manifest keeps a content hash per document, so a run re-embeds only documents that are new
 or changed (embedding is ~all of the cost) and drops documents whose files are gone.
+
+A whole run (reading the recorded folders, the previous index, writing the new one) holds the
+index's writer lock, so two runs at once on different paths both end up in the index; only the
+model is loaded before the lock, as it takes seconds and touches no index.
 """
 
 from __future__ import annotations
 
 import fcntl
+import math
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +30,9 @@ from rag.store import (CommitStats, IndexMissing, IndexProblem, NewDocument, Sto
 
 Progress = Callable[[int, int], None]
 ENCODE_BLOCK = 256
+# Articles are measured for the passage limit in slices this long (well under the tokenizer's
+# 512-token window), stopping as soon as the limit is passed.
+_MEASURE_SLICE = 500
 
 
 class NothingToIndex(ValueError):
@@ -143,44 +151,93 @@ def to_new_document(entry: _DocEntry) -> NewDocument:
     return NewDocument(stored, entry.chunks, entry.vectors[passage_rows], entry.vectors[sentence_rows])
 
 
-def index_documents(docs: list[Document], settings: Settings, roots: list[str],
-                    report: IngestReport | None = None, rebuild: bool = False,
-                    on_progress: Progress | None = None) -> IngestReport:
-    """Bring the index in `settings.index_dir` to exactly `docs`, embedding only what changed.
+def _min_passages(text: str, embedder: Embedder, max_tokens: int, limit: int) -> int:
+    """A lower bound on the passages `text` makes: its model tokens over the passage size.
+
+    Counted slice by slice and stopped once over `limit`, so a 30 MB file costs about `limit`
+    passages of tokenising instead of minutes of chunking before anything is said.
+    """
+    budget = limit * max_tokens
+    if len(text) * 2 <= budget:  # a character is at most ~2 tokens: short articles need no count
+        return 1
+    overhead = embedder.count_tokens("")
+    tokens = 0
+    for start in range(0, len(text), _MEASURE_SLICE):
+        tokens += embedder.count_tokens(text[start:start + _MEASURE_SLICE]) - overhead
+        if tokens > budget:
+            break
+    return math.ceil(tokens / max(1, max_tokens - overhead))
+
+
+def _within_limits(docs: list[Document], known: dict[str, StoredDocument], settings: Settings,
+                   embedder: Embedder, report: IngestReport) -> list[Document]:
+    """Drop new or changed articles over `settings.max_passages`, saying so (RAG_MAX_PASSAGES)."""
+    max_tokens = chunking_settings(settings, embedder).max_tokens
+    kept = []
+    for doc in docs:
+        unchanged = doc.doc_id in known and known[doc.doc_id].hash == doc.content_hash
+        if not unchanged and _min_passages(doc.text, embedder, max_tokens, settings.max_passages) > settings.max_passages:
+            report.skipped.append(SkippedFile(
+                doc.source or doc.doc_id,
+                f"article {doc.doc_id!r} is longer than {settings.max_passages} passages "
+                f"(RAG_MAX_PASSAGES); split it or raise the limit"))
+            continue
+        kept.append(doc)
+    return kept
+
+
+def _nothing_to_index(report: IngestReport) -> NothingToIndex:
+    reasons = "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5])
+    return NothingToIndex("nothing was indexed: no readable articles"
+                          + (f" ({reasons})" if reasons else "") + "; the index is unchanged")
+
+
+def _index_locked(docs: list[Document], settings: Settings, embedder: Embedder, roots: list[str],
+                  report: IngestReport, rebuild: bool, on_progress: Progress | None) -> IngestReport:
+    """Bring the index to exactly `docs`; the caller holds the writer lock.
 
     The write is one new segment for the new and changed articles plus tombstones for the
     changed and removed ones (rag/local_store.py): its cost grows with the change, not the corpus.
     """
-    report = report or IngestReport()
-    if not docs:
-        reasons = "; ".join(f"{s.path}: {s.reason}" for s in report.skipped[:5])
-        raise NothingToIndex("nothing was indexed: no readable articles"
-                             + (f" ({reasons})" if reasons else "") + "; the index is unchanged")
     started = time.perf_counter()
-    embedder = load_embedder(settings)
     chunking = chunking_settings(settings, embedder).__dict__
-    with _locked(settings.index_dir):
-        old = None if rebuild else _previous(settings, embedder, report)
-        if old is not None and old.chunking != chunking:
-            report.notes.append("passage size changed: every article is embedded again")
-            old = None
-        known = old.documents() if old is not None else {}
-        entries = build_entries(docs, settings, embedder, known, report, on_progress)
-        report.removed = sorted(set(known) - {d.doc_id for d in docs})
-        store = old if old is not None else create_store(settings, embedder.name, embedder.dim, chunking)
-        try:
-            if entries or report.removed or old is None or old.roots != roots:
-                stats = store.commit([to_new_document(e) for e in entries], report.removed, roots,
-                                     replace_all=old is None)
-                report.bytes_written = stats.bytes_written
-                _merge_if_needed(settings, embedder.name, report)
-        finally:
-            store.close()
-        after = open_store(settings, embedder.name)
-        report.chunks = after.n_chunks
-        after.close()
+    old = None if rebuild else _previous(settings, embedder, report)
+    if old is not None and old.chunking != chunking:
+        report.notes.append("passage size changed: every article is embedded again")
+        old.close()
+        old = None
+    known = old.documents() if old is not None else {}
+    docs = _within_limits(docs, known, settings, embedder, report)
+    if not docs:
+        raise _nothing_to_index(report)
+    entries = build_entries(docs, settings, embedder, known, report, on_progress)
+    report.removed = sorted(set(known) - {d.doc_id for d in docs})
+    store = old if old is not None else create_store(settings, embedder.name, embedder.dim, chunking)
+    try:
+        if entries or report.removed or old is None or old.roots != roots:
+            stats = store.commit([to_new_document(e) for e in entries], report.removed, roots,
+                                 replace_all=old is None)
+            report.bytes_written = stats.bytes_written
+            _merge_if_needed(settings, embedder.name, report)
+    finally:
+        store.close()
+    after = open_store(settings, embedder.name)
+    report.chunks = after.n_chunks
+    after.close()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def index_documents(docs: list[Document], settings: Settings, roots: list[str],
+                    report: IngestReport | None = None, rebuild: bool = False,
+                    on_progress: Progress | None = None) -> IngestReport:
+    """Bring the index in `settings.index_dir` to exactly `docs`, embedding only what changed."""
+    report = report or IngestReport()
+    if not docs:
+        raise _nothing_to_index(report)
+    embedder = load_embedder(settings)
+    with _locked(settings.index_dir):
+        return _index_locked(docs, settings, embedder, roots, report, rebuild, on_progress)
 
 
 def _merge_if_needed(settings: Settings, model: str, report: IngestReport) -> None:
@@ -197,9 +254,8 @@ def _merge_if_needed(settings: Settings, model: str, report: IngestReport) -> No
 
 def compact(settings: Settings) -> CommitStats:
     """`rag compact`: merge every segment (up to the size cap) and drop deleted rows."""
-    embedder_name = describe_model(settings)
     with _locked(settings.index_dir):
-        store = open_store(settings, embedder_name)
+        store = open_store(settings, describe_model(settings))
         try:
             return store.merge(store.merge_plan(everything=True))
         finally:
@@ -215,22 +271,39 @@ def check(settings: Settings) -> list[str]:
         store.close()
 
 
+def _split_given(paths: list[Path] | None, report: IngestReport) -> list[str]:
+    """The given paths that exist (resolved); the others are reported as skipped."""
+    given: list[str] = []
+    for path in paths or []:
+        if not Path(path).exists():
+            report.skipped.append(SkippedFile(str(path), "no such file or folder"))
+        elif str(Path(path).resolve()) not in given:
+            given.append(str(Path(path).resolve()))
+    return given
+
+
 def ingest(paths: list[Path] | None, settings: Settings, replace_roots: bool = False,
            rebuild: bool = False, on_progress: Progress | None = None) -> IngestReport:
     """Add `paths` to the folders this index mirrors, then sync the index with all of them.
 
     With no paths, re-sync the recorded folders (the seed articles for a new index). With
-    `replace_roots`, the index mirrors exactly `paths`.
+    `replace_roots`, the index mirrors exactly `paths`. A given path that does not exist is
+    reported as skipped; the others are indexed. The recorded folders are read under the
+    writer lock, so a concurrent run's folders are never dropped.
     """
-    given = [str(Path(p).resolve()) for p in (paths or [])]
-    roots = [] if replace_roots else recorded_roots(settings.index_dir)
-    roots += [p for p in given if p not in roots]
-    if not roots:
-        roots = [str(settings.seeds_dir.resolve())]
     report = IngestReport()
-    present = [r for r in roots if Path(r).exists()]
-    for gone in sorted(set(roots) - set(present)):
-        report.notes.append(f"{gone} no longer exists: its articles leave the index")
-    loaded = load_corpus([Path(r) for r in present])
-    report.skipped = loaded.skipped
-    return index_documents(loaded.documents, settings, present, report, rebuild, on_progress)
+    given = _split_given(paths, report)
+    if paths and not given:
+        raise _nothing_to_index(report)
+    embedder = load_embedder(settings)
+    with _locked(settings.index_dir):
+        roots = [] if replace_roots else recorded_roots(settings.index_dir)
+        roots += [p for p in given if p not in roots]
+        if not roots:
+            roots = [str(settings.seeds_dir.resolve())]
+        present = [r for r in roots if Path(r).exists()]
+        for gone in sorted(set(roots) - set(present)):
+            report.notes.append(f"{gone} no longer exists: its articles leave the index")
+        loaded = load_corpus([Path(r) for r in present], max_file_mb=settings.max_file_mb)
+        report.skipped += loaded.skipped
+        return _index_locked(loaded.documents, settings, embedder, present, report, rebuild, on_progress)
