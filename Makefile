@@ -40,10 +40,11 @@ test: install browser local-llm
 
 bench: install
 	$(PY) bench/xquad.py  # retrieval quality per method and language, indexing and eval speed
+	$(PY) bench/scale.py --passages 10000  # the segmented store at 10k synthetic passages (bigger: --passages N)
 	$(PY) bench/seeds_eval.py  # the seed questions: hit@k, abstention, answer match, ask latency
 	$(PY) bench/calibrate_abstention.py  # the abstention thresholds in rag/config.py
 	$(PY) bench/load.py  # the chat page under 16 concurrent conversations (loopback)
 	$(PY) bench/answer_quality.py  # the configured LLM (RAG_LLM…), or the extractive baseline
 
 clean:
-	rm -rf $(VENV) index/CURRENT index/gen-*
+	rm -rf $(VENV) index/CURRENT index/gen-* index/manifest-* index/seg-* index/roots.json
