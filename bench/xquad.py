@@ -90,7 +90,7 @@ def print_speed(timing: dict | None) -> None:
 
 ENCODER_PATHS = {"before: torch, separate sentences": ("torch", "separate"),
                  "now: onnx-int8, late sentences": ("onnx-int8", "late")}
-ASK_SAMPLE = 100  # warm `ask` timings per path (vi and en questions alternating)
+ASK_SAMPLE = 60  # warm `ask` timings per path (vi and en questions alternating)
 
 
 def encoder_path(settings: Settings, documents: list, sets: dict[str, list]) -> dict:
@@ -120,6 +120,7 @@ def compare_encoders(documents: list, sets: dict[str, list]) -> dict:
             settings = replace(Settings.from_env(), runtime=runtime, sentence_vectors=sentences,
                                index_dir=Path(tmp) / runtime)
             results[label] = encoder_path(settings, documents, sets)
+            print(label, json.dumps(results[label], ensure_ascii=False), flush=True)
     before, now = results.values()
     print(f"\nXQuAD-vi, {before['passages']} passages: encoder path before issue 12 vs now (one run)\n")
     print("| path | encoder inputs | index wall | passages/s (wall) | index CPU | passages/s (CPU) | warm ask median |")
