@@ -9,15 +9,23 @@ Prints two tables from one run:
 
 Usage: python bench/xquad.py [--limit N]   (N questions per language, for a quick look)
        python bench/xquad.py --speed-only | --eval-time-only   (one of the timings alone)
+       python bench/xquad.py --encoders [--limit N]   (issue 12: the encoder path before and now)
+
+`--encoders` runs both encoder paths in one process: the old one (RAG_RUNTIME=torch,
+RAG_SENTENCE_VECTORS=separate) and the new default (onnx-int8, late sentence vectors). For each:
+passages indexed per second (wall and CPU time; the machine is shared, CPU time is the steadier),
+the hybrid retrieval table (hit@1, MRR@10 per question set), and the median warm `ask`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +88,57 @@ def print_speed(timing: dict | None) -> None:
         print(f"| ingest / encode ratio | {timing['ingest_s'] / timing['encode_s']:.3f} |")
 
 
+ENCODER_PATHS = {"before: torch, separate sentences": ("torch", "separate"),
+                 "now: onnx-int8, late sentences": ("onnx-int8", "late")}
+ASK_SAMPLE = 60  # warm `ask` timings per path (vi and en questions alternating)
+
+
+def encoder_path(settings: Settings, documents: list, sets: dict[str, list]) -> dict:
+    """Index with one encoder path, then its retrieval rows and warm `ask` latency."""
+    embedder = load_embedder(settings)
+    embedder.encode_passages([d.text[:2000] for d in documents[:16]])  # warm-up, not timed
+    wall, cpu = time.perf_counter(), time.process_time()
+    report = index_documents(documents, settings, [str(DATA)], rebuild=True)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    assistant = Assistant.open(settings=settings)
+    retriever = Retriever(assistant.data, assistant.embedder)
+    rows = {name: mean_metrics(retriever, qs) for name, qs in sets.items()}
+    mixed = [q.question for pair in zip(sets["vi"], sets["en→vi"]) for q in pair][:ASK_SAMPLE]
+    latencies = []
+    for question in mixed:
+        started = time.perf_counter()
+        assistant.ask(question)
+        latencies.append(time.perf_counter() - started)
+    return {"passages": report.chunks, "encoder_inputs": report.encoded_texts, "wall_s": wall, "cpu_s": cpu,
+            "rows": rows, "ask_ms": 1000 * statistics.median(latencies)}
+
+
+def compare_encoders(documents: list, sets: dict[str, list]) -> dict:
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, (runtime, sentences) in ENCODER_PATHS.items():
+            settings = replace(Settings.from_env(), runtime=runtime, sentence_vectors=sentences,
+                               index_dir=Path(tmp) / runtime)
+            results[label] = encoder_path(settings, documents, sets)
+            print(label, json.dumps(results[label], ensure_ascii=False), flush=True)
+    before, now = results.values()
+    print(f"\nXQuAD-vi, {before['passages']} passages: encoder path before issue 12 vs now (one run)\n")
+    print("| path | encoder inputs | index wall | passages/s (wall) | index CPU | passages/s (CPU) | warm ask median |")
+    print("|---|---|---|---|---|---|---|")
+    for label, r in results.items():
+        print(f"| {label} | {r['encoder_inputs']} | {r['wall_s']:.1f} s | {r['passages'] / r['wall_s']:.2f} | "
+              f"{r['cpu_s']:.1f} s | {r['passages'] / r['cpu_s']:.2f} | {r['ask_ms']:.0f} ms |")
+    print(f"| **ratio now / before** | | | **{before['wall_s'] / now['wall_s']:.2f}×** | | "
+          f"**{before['cpu_s'] / now['cpu_s']:.2f}×** | {now['ask_ms'] / before['ask_ms']:.2f} |")
+    print("\n| questions | n | hit@1 before | hit@1 now | Δ | MRR@10 before | MRR@10 now | Δ |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, qs in sets.items():
+        b, n = before["rows"][name], now["rows"][name]
+        print(f"| {name} | {len(qs)} | {b['hit@1']:.3f} | {n['hit@1']:.3f} | {n['hit@1'] - b['hit@1']:+.3f} | "
+              f"{b['mrr@10']:.3f} | {n['mrr@10']:.3f} | {n['mrr@10'] - b['mrr@10']:+.3f} |")
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None)
@@ -88,8 +147,15 @@ def main() -> None:
                         help="time only the whole evaluation (index + questions through Assistant.ask)")
     parser.add_argument("--speed-only", action="store_true",
                         help="only the ingest / encode ratio")
+    parser.add_argument("--encoders", action="store_true",
+                        help="the encoder path before issue 12 vs now: speed, retrieval, warm ask")
     args = parser.parse_args()
     documents = load_corpus([DATA / "corpus.jsonl"]).documents
+    if args.encoders:
+        results = compare_encoders(documents, question_sets(args.limit))
+        if args.json:
+            args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+        return
     if args.speed_only:
         with tempfile.TemporaryDirectory() as tmp:
             timing = speed(Settings.from_env().with_index_dir(Path(tmp) / "index"), documents)

@@ -22,8 +22,9 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from rag.assistant import Assistant, BadQuestion, prepare_question
 from rag.config import Settings
@@ -68,9 +69,21 @@ def friendly_errors() -> Iterator[None]:
         fail("interrupted", EXIT_INTERRUPTED)
 
 
+class RateColumn(ProgressColumn):
+    """Items per second (e.g. "12.3 passages/s"), from rich's own moving estimate."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} {self.unit}/s" if speed else f"– {self.unit}/s", style="progress.data.speed")
+
+
 @contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr, handed out as a (done, total) callback.
+def progress_bar(label: str, unit: str = "passages") -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr with rate and time left, handed out as a (done, total) callback.
 
     A bar needs a terminal; without one (stderr to a file or a pipe) a plain line is printed
     now and then instead, so a long run is never silent.
@@ -78,7 +91,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     if not err.is_terminal:
         yield plain_progress(label)
         return
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), RateColumn(unit), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(label, total=None)
 
@@ -249,7 +262,7 @@ def eval_command(
             report.skipped = loaded.skipped
             print_report(report, settings.index_dir)
         assistant = open_or_build(settings)
-        with progress_bar("Asking") as update:
+        with progress_bar("Asking", "questions") as update:
             result = evaluate(items, assistant.ask, on_progress=update)
     out.print(metrics_table(result))
     a = result["abstention"]

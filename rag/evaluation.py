@@ -11,8 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from llama_index.core.evaluation.retrieval.metrics import MRR, NDCG, HitRate
-
 from rag.answer import Answer
 from rag.text import detect_language, fold, normalize
 
@@ -76,6 +74,9 @@ def load_questions(path: Path) -> list[EvalQuestion]:
 
 
 def ranking_metrics(expected: list[str], ranked: list[str]) -> dict[str, float]:
+    # Imported here: llama_index.core costs ~2 s of start-up that `rag ask` should not pay.
+    from llama_index.core.evaluation.retrieval.metrics import MRR, NDCG, HitRate
+
     ranked = ranked[:RANK_DEPTH]
     if not ranked:
         return {**{f"hit@{k}": 0.0 for k in HIT_KS}, "mrr@10": 0.0, "ndcg@10": 0.0}

@@ -29,7 +29,7 @@ from rag.store import (WHOLE_CHUNK, IndexData, IndexMissing, IndexProblem, load_
                        write_index)
 
 Progress = Callable[[int, int], None]
-ENCODE_BLOCK = 256
+ENCODE_BLOCK = 32  # passages per progress step
 # Articles are measured for the passage limit in slices this long (well under the tokenizer's
 # 512-token window), stopping as soon as the limit is passed.
 _MEASURE_SLICE = 500
@@ -48,7 +48,8 @@ class IngestReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     chunks: int = 0
-    encoded_texts: int = 0
+    encoded_passages: int = 0
+    encoded_texts: int = 0  # encoder inputs: passages, plus their sentences when encoded apart
     seconds: float = 0.0
 
 
@@ -62,13 +63,19 @@ class _DocEntry:
 
 
 def vector_texts(chunk: Chunk) -> list[str]:
-    """What gets embedded for a chunk: the passage itself, then each of its sentences.
+    """What the vectors of a chunk stand for: the passage itself, then each of its sentences.
 
     Scoring a passage by its own vector and its best sentence lifts dense hit@1 on XQuAD-vi
     (DESIGN.md: 0.892 to 0.925 with sentence windows); the sentence vectors also let the
-    extractive answerer pick sentences without encoding them at question time.
+    extractive answerer pick sentences without encoding them at question time. With late
+    sentence vectors (the default) only the passage goes through the encoder.
     """
     return [chunk.text, *chunk.sentence_texts()]
+
+
+def _sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """Sentence spans as character offsets into the chunk's own text."""
+    return [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
 
 
 def chunking_settings(settings: Settings, embedder: Embedder) -> ChunkingSettings:
@@ -111,17 +118,19 @@ def _old_entries(old: IndexData | None, same_chunking: bool) -> dict[str, tuple[
     return by_doc
 
 
-def _encode(embedder: Embedder, texts: list[str], on_progress: Progress | None) -> np.ndarray:
-    """Encode in blocks (for the progress bar), longest texts first so each block pads little:
-    on XQuAD-vi, blocks in document order took 65.7 s, the same blocks sorted 51.6 s, and one
-    `encode` call of everything 56.2 s."""
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    for start in range(0, len(texts), ENCODE_BLOCK):
+def _encode(embedder: Embedder, chunks: list[Chunk], on_progress: Progress | None) -> list[np.ndarray]:
+    """Vectors per chunk (passage, then sentences), in blocks of passages for the progress bar,
+    longest first so each block pads little: on XQuAD-vi, blocks in document order took 65.7 s,
+    the same blocks sorted 51.6 s, and one `encode` call of everything 56.2 s."""
+    order = sorted(range(len(chunks)), key=lambda i: -len(chunks[i].text))
+    vectors: list[np.ndarray] = [np.zeros((0, embedder.dim), dtype=np.float32)] * len(chunks)
+    for start in range(0, len(chunks), ENCODE_BLOCK):
         rows = order[start:start + ENCODE_BLOCK]
-        vectors[rows] = embedder.encode_passages([texts[i] for i in rows])
+        block = embedder.encode_with_sentences([(chunks[i].text, _sentence_spans(chunks[i])) for i in rows])
+        for i, rows_of_chunk in zip(rows, block):
+            vectors[i] = rows_of_chunk
         if on_progress:
-            on_progress(min(start + ENCODE_BLOCK, len(texts)), len(texts))
+            on_progress(min(start + ENCODE_BLOCK, len(chunks)), len(chunks))
     return vectors
 
 
@@ -134,7 +143,7 @@ def build_entries(docs: list[Document], settings: Settings, embedder: Embedder,
     previous = _old_entries(old, same_chunking)
     old_vectors = old.all_vectors() if previous else None
     entries: list[_DocEntry] = []
-    pending: list[tuple[int, list[str]]] = []
+    pending: list[tuple[int, list[Chunk]]] = []
     for doc in docs:
         prior = previous.get(doc.doc_id)
         if prior and prior[0] == doc.content_hash:
@@ -144,16 +153,18 @@ def build_entries(docs: list[Document], settings: Settings, embedder: Embedder,
             continue
         (report.updated if prior else report.added).append(doc.doc_id)
         chunks = chunk_document(doc, embedder.count_tokens, chunking)
-        texts = [t for c in chunks for t in vector_texts(c)]
-        pending.append((len(entries), texts))
+        pending.append((len(entries), chunks))
         entries.append(_DocEntry(doc, chunks, np.zeros((0, embedder.dim), dtype=np.float32)))
-    all_texts = [t for _, texts in pending for t in texts]
-    vectors = _encode(embedder, all_texts, on_progress)
-    report.encoded_texts = len(all_texts)
+    all_chunks = [c for _, chunks in pending for c in chunks]
+    vectors = _encode(embedder, all_chunks, on_progress)
+    report.encoded_passages = len(all_chunks)
+    report.encoded_texts = len(all_chunks) if embedder.sentence_vectors == "late" else \
+        sum(1 + len(c.sentences) for c in all_chunks)
     offset = 0
-    for entry_index, texts in pending:
-        entries[entry_index].vectors = vectors[offset:offset + len(texts)]
-        offset += len(texts)
+    for entry_index, chunks in pending:
+        entries[entry_index].vectors = np.vstack(vectors[offset:offset + len(chunks)]) if chunks else \
+            np.zeros((0, embedder.dim), dtype=np.float32)
+        offset += len(chunks)
     if old is not None:
         kept = {d.doc_id for d in docs}
         report.removed = sorted(set(old.manifest["documents"]) - kept)
@@ -226,7 +237,9 @@ def _index_locked(docs: list[Document], settings: Settings, embedder: Embedder, 
     entries = build_entries(docs, settings, embedder, old, report, on_progress)
     chunks, vectors, rows = _assemble(entries)
     manifest = {
-        "model": embedder.name,
+        "model": embedder.name,  # model, runtime and sentence pooling: never mixed
+        "runtime": embedder.runtime_name,
+        "sentence_vectors": embedder.sentence_vectors,
         "dim": embedder.dim,
         "chunking": chunking_settings(settings, embedder).__dict__,
         "roots": roots,
