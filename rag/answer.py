@@ -232,14 +232,16 @@ def refusal(retrieval: Retrieval) -> str | None:
 
 def _with_spans(retrieval: Retrieval, chosen: list[Candidate]) -> tuple[list[Candidate], dict[int, object]]:
     """The quotes to keep and the span each holds. For a question asking a name, date, number or
-    place, the quotes that hold one are kept and the others dropped (a vice-chairman who "assigned
-    tasks to the police" does not answer "who leads the police"); with none, all are kept."""
+    place whose best sentence holds one, the quotes that hold one are kept and the others dropped
+    (a vice-chairman who "assigned tasks to the police" does not answer "who leads the police").
+    When the best sentence holds none, the question likely asks something else ("signed a pledge
+    with whom?" → "with the director of Hanoi police"): all quotes are kept, no span is given."""
     question = retrieval.parsed
     terms = question_terms(question, retrieval.term_weights)
     found = {id(c): find_span(_sentence(c), question, retrieval.requirements, terms) for c in chosen}
-    if any(found.values()):
-        chosen = [c for c in chosen if found[id(c)]]
-    return chosen, found
+    if not found.get(id(chosen[0])):
+        return chosen, {}
+    return [c for c in chosen if found[id(c)]], found
 
 
 def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> Answer:
@@ -260,7 +262,7 @@ def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> 
     shown = sorted(chosen, key=lambda c: _date_key(c.document.date), reverse=True)
     citations = [_citation(n, c) for n, c in enumerate(shown, 1)]
     spans = [Span(found[id(c)].value, found[id(c)].shown, citation.n, citation.doc_id, citation.date, c.score)
-             for c, citation in zip(shown, citations) if found[id(c)]]
+             for c, citation in zip(shown, citations) if found.get(id(c))]
     short = short_answer(spans, language)
     text = "".join(compose(retrieval.question, language, citations, short))
     return Answer(retrieval.question, text, language, False, citations, doc_ids, evidence=evidence, short=short)

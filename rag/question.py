@@ -104,9 +104,16 @@ def question_words(text: str) -> tuple[Word, ...]:
     return tuple(words)
 
 
+# English question words that ask for something else ("Which Vice Chairman … where …").
+_OTHER_ENGLISH = re.compile(r"\b(?:which|what(?! year| date| percentage)|why|how(?! many| much))\b")
+
+
 def question_kind(folded_text: str) -> str | None:
-    """What a (folded, lower-cased) question asks for: person, number, date or place."""
-    return next((kind for kind, pattern in QUESTION_KINDS.items() if pattern.search(folded_text)), None)
+    """What a (folded, lower-cased) question asks for: person, number, date or place; the
+    question word that comes first decides ("Which Vice Chairman … where …" asks no place)."""
+    found = [(m.start(), kind) for kind, pattern in QUESTION_KINDS.items() for m in pattern.finditer(folded_text)]
+    found += [(m.start(), None) for m in _OTHER_ENGLISH.finditer(folded_text)]
+    return min(found, key=lambda f: f[0])[1] if found else None
 
 
 def parse_question(text: str, language: str | None = None) -> Question:

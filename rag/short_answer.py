@@ -31,13 +31,13 @@ _NOT_PERSON_HEADS = {"cong", "bo", "uy", "ubnd", "hdnd", "thanh", "tinh", "quan"
                      "dai", "trung", "viet", "nha", "chinh", "quoc", "toa", "mat", "lien", "tong", "thu", "pho",
                      "giam", "chu", "bi", "thuong", "thieu", "ngay", "thang", "nam", "tai", "theo", "trong",
                      "sau", "khi", "nhung", "cac", "mot", "voi", "do", "con", "anh", "ong", "ba"}
-_DATE_PATTERNS = [
-    re.compile(r"(?:ngày\s+)?(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})"),
-    re.compile(r"(?:ngày\s+)?(\d{1,2} tháng \d{1,2}(?:,? năm \d{3,4})?)"),
-    re.compile(r"(?:ngày\s+)(\d{1,2}[/.]\d{1,2})(?![\d/.])"),
-    re.compile(r"(?<![\d/.,])(\d{1,2}/\d{1,2})(?![\d/.,])"),
-    re.compile(r"((?:tháng \d{1,2},? )?năm \d{3,4}|những năm \d{3,4}|thế kỷ (?:thứ )?[\dIVXLC]+)"),
-    re.compile(r"(?<![\d.,/])((?:1\d|20)\d\d)(?![\d.,/]\d)"),
+_DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown, not measured
+    re.compile(r"(?:ngày\s+)?(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?![/.,-]?\d)", re.IGNORECASE),
+    re.compile(r"(?:ngày\s+)?(\d{1,2} tháng \d{1,2}(?:,? năm \d{3,4})?)", re.IGNORECASE),
+    re.compile(r"(?:ngày\s+)(\d{1,2}[/.]\d{1,2})(?![/.,]?\d)", re.IGNORECASE),
+    re.compile(r"(?<![\d/.,])(\d{1,2}/\d{1,2})(?![/.,]?\d)"),
+    re.compile(r"((?:tháng \d{1,2},? )?năm \d{3,4}|những năm \d{3,4}|thế kỷ (?:thứ )?[\dIVXLC]+)", re.IGNORECASE),
+    re.compile(r"(?<![\d.,/])((?:1\d|20)\d\d)(?![.,/]?\d)"),
 ]
 # A question for the head of something: a deputy does not answer it.
 _HEAD = re.compile(r"\b(?:leads?|heads?|chief|đứng đầu|lãnh đạo|dung dau|lanh dao)\b", re.IGNORECASE)
