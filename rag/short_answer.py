@@ -180,8 +180,10 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
                 continue  # the date the question itself gives
             # A full date says more than a day and month, which says more than a year; unless a
             # year is what the question asks.
-            if year_asked or day_asked:
-                bonus = 0.6 if (rank >= _FIRST_YEAR_PATTERN) == year_asked else 0.0
+            if day_asked and rank >= _FIRST_YEAR_PATTERN:
+                continue  # a year does not say which day
+            if year_asked:
+                bonus = 0.6 if rank >= _FIRST_YEAR_PATTERN else 0.0
             else:
                 bonus = 0.1 * (len(_DATE_PATTERNS) - rank)
             out.append(_Found(value, shown, m.start(), m.end(), bonus))
