@@ -15,6 +15,8 @@ Usage: python bench/xquad.py [--limit N]   (N questions per language, for a quic
 RAG_SENTENCE_VECTORS=separate) and the new default (onnx-int8, late sentence vectors). For each:
 passages indexed per second (wall and CPU time; the machine is shared, CPU time is the steadier),
 the hybrid retrieval table (hit@1, MRR@10 per question set), and the median warm `ask`.
+       python bench/xquad.py --quality-only [--index-dir DIR]   (retrieval and short answers only;
+           DIR is built once and reused)
 """
 
 from __future__ import annotations
@@ -139,6 +141,42 @@ def compare_encoders(documents: list, sets: dict[str, list]) -> dict:
     return results
 
 
+SHORT_KINDS = ("person", "date", "number", "place", "all")
+
+
+def print_short_answers(full: dict) -> None:
+    """Short answers (`rag eval`'s short_answer): exact match and F1 per language and kind."""
+    print("\nShort answers on questions asking who / when / how many / where (SQuAD EM and token F1;"
+          " gold = answers + answers_vi)\n")
+    print("| questions | kind | n | answered | exact match | F1 |\n|---|---|---|---|---|---|")
+    for name, report in full.items():
+        for lang, kinds in report["short_answer"].items():
+            for kind in SHORT_KINDS:
+                if kind in kinds:
+                    k = kinds[kind]
+                    print(f"| {name} | {kind} | {k['n']} | {k['answered']:.3f} | {k['exact_match']:.3f} | {k['f1']:.3f} |")
+    print("\n| questions | n | hit@1 | MRR@10 | answerable wrongly abstained | expected answer in cited sentences |")
+    print("|---|---|---|---|---|---|")
+    for name, report in full.items():
+        a, m = report["abstention"], report["metrics"]
+        print(f"| {name} | {report['n']} | {m['hit@1']:.3f} | {m['mrr@10']:.3f} | "
+              f"{a['abstained_wrongly']}/{a['answerable']} | {report['answer_match']:.3f} |")
+
+
+def quality_only(limit: int | None, index_dir: Path | None) -> None:
+    """Retrieval (hybrid) and answers through `Assistant.ask`, on an index built once in DIR."""
+    documents = load_corpus([DATA / "corpus.jsonl"]).documents
+    sets = question_sets(limit)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.from_env().with_index_dir(index_dir or Path(tmp) / "index")
+        if not (settings.index_dir / "CURRENT").exists():
+            index_documents(documents, settings, [str(DATA)], rebuild=True)
+        assistant = Assistant.open(settings=settings)
+        full = {name: evaluate(qs, assistant.ask) for name, qs in sets.items()}
+    print(f"\nXQuAD-vi, {len(documents)} passages, hybrid retrieval through Assistant.ask")
+    print_short_answers(full)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None)
@@ -149,7 +187,12 @@ def main() -> None:
                         help="only the ingest / encode ratio")
     parser.add_argument("--encoders", action="store_true",
                         help="the encoder path before issue 12 vs now: speed, retrieval, warm ask")
+    parser.add_argument("--quality-only", action="store_true", help="retrieval and short answers only")
+    parser.add_argument("--index-dir", type=Path, default=None, help="with --quality-only: build once, reuse")
     args = parser.parse_args()
+    if args.quality_only:
+        quality_only(args.limit, args.index_dir)
+        return
     documents = load_corpus([DATA / "corpus.jsonl"]).documents
     if args.encoders:
         results = compare_encoders(documents, question_sets(args.limit))
@@ -182,6 +225,8 @@ def main() -> None:
     for (mode, name), metrics in rows.items():
         print(f"| {mode} | {name} | {len(sets[name])} | " + " | ".join(f"{metrics[k]:.3f}" for k in COLUMNS) + " |")
     print_speed(timing)
+    if full:
+        print_short_answers(full)
     n_questions = sum(len(v) for k, v in sets.items() if k != "vi, no diacritics")
     print(f"| whole evaluation (index + {n_questions} questions through Assistant.ask) | {eval_seconds:.1f} s |")
     if args.json:

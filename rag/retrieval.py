@@ -9,7 +9,7 @@ retrieval is lost on those).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -17,7 +17,8 @@ from rag.chunking import Chunk
 from rag.embedding import Embedder
 from rag.store import WHOLE_CHUNK, IndexData
 from rag.support import Requirements, requirements
-from rag.text import detect_language, has_diacritics
+from rag.question import Question, parse_question, question_words
+from rag.text import STOPWORDS
 
 # Fusion constants, chosen on XQuAD-vi by bench/retrieval.py (docs/benchmarks.md).
 PASSAGE_WEIGHT = 0.5        # dense chunk score = w * passage vector + (1 - w) * best sentence
@@ -27,6 +28,9 @@ COVERAGE_POWER = 4.0        #   + NAME_WEIGHT * share of the question's names fo
 NAME_WEIGHT = 0.1
 NO_DIACRITICS_LEXICAL = 3.0  # Vietnamese typed without diacritics: dense is lost, trust BM25 more
 DENSE_CANDIDATES = 2048
+# A word the model knows is one piece of its vocabulary, or a few long ones ("declare|d");
+# gibberish splits into short pieces ("as|d|f|gh": 1.5 characters a piece, "xxx|xx|xxx…": 2.9).
+MIN_CHARS_PER_PIECE = 3.5
 
 
 @dataclass
@@ -58,12 +62,18 @@ class DocumentHit:
 
 @dataclass
 class Retrieval:
-    question: str
+    parsed: Question                # the question as searched (names respelled as the corpus writes them)
     documents: list[DocumentHit]
     query_vector: np.ndarray
     term_weights: dict[str, float]  # the question's content terms and their rarity (see lexical)
     unknown_share: float = 0.0      # share of that weight on terms no article contains
+    known_terms: frozenset[str] = frozenset()  # the question's terms some article contains
+    model_knows_a_word: bool = True  # some content word is one piece of the model's vocabulary
     requirements: Requirements = field(default_factory=Requirements)  # what an answer must hold
+
+    @property
+    def question(self) -> str:
+        return self.parsed.text
 
 
 def _zscore(values: np.ndarray) -> np.ndarray:
@@ -99,22 +109,25 @@ class Retriever:
         best_sentence = np.array([s.max() if len(s) else floor for s in sentences], dtype=np.float32)
         return PASSAGE_WEIGHT * passage + (1 - PASSAGE_WEIGHT) * best_sentence, sentences
 
-    def _lexical(self, question: str) -> tuple[np.ndarray, float]:
+    def _lexical(self, question: Question) -> tuple[np.ndarray, float]:
         """Lexical scores per chunk and how much to trust them for this question."""
         scores = self.data.lexical.score(question)
-        accented = has_diacritics(question)
-        lexical = scores.accented + FOLDED_WEIGHT * scores.folded if accented else scores.folded
+        lexical = scores.accented + FOLDED_WEIGHT * scores.folded if question.accented else scores.folded
         weight = LEXICAL_WEIGHT * scores.coverage ** COVERAGE_POWER + NAME_WEIGHT * scores.name_share
-        if not accented and detect_language(question) == "vi":
+        if not question.accented and question.vietnamese:
             weight *= NO_DIACRITICS_LEXICAL
         return lexical, weight
 
-    def search(self, question: str, k_documents: int = 5, passages_per_document: int = 3) -> Retrieval:
-        vietnamese = detect_language(question) == "vi"
-        question = self.data.lexical.spell_names(question)
-        query = self.embedder.encode_queries([question])[0]
+    def search(self, question: Question | str, k_documents: int = 5, passages_per_document: int = 3) -> Retrieval:
+        """Rank documents for a question (parsed once here when given as text)."""
+        if isinstance(question, str):
+            question = parse_question(question)
+        respelled = self.data.lexical.spell_names(question.text)
+        if respelled != question.text:
+            question = replace(question, text=respelled, words=question_words(respelled))
+        query = self.embedder.encode_queries([question.text])[0]
         if not self.data.chunks:
-            return Retrieval(question, [], query, {})
+            return Retrieval(question, [], query, {})  # an empty index answers nothing
         dense, sentence_dense = self._dense(query)
         lexical, weight = self._lexical(question)
         if self.mode == "dense":
@@ -136,12 +149,28 @@ class Retriever:
                 documents[chunk.doc_id] = DocumentHit(chunk.doc_id, hit.score, [hit])
             elif len(doc.passages) < passages_per_document:
                 doc.passages.append(hit)
-        weights, unknown = self.data.lexical.term_weights(question, vietnamese)
+        weights, unknown = self.data.lexical.term_weights(question)
         total = sum(weights.values())
         unknown_share = sum(weights[t] for t in unknown) / total if total else 0.0
-        needs = requirements(question, vietnamese, self.data.lexical.names, self.data.lexical.folded.vocab_dict,
+        needs = requirements(question, self.data.lexical.names, self.data.lexical.folded.vocab_dict,
                              self._documents_with)
-        return Retrieval(question, list(documents.values()), query, weights, unknown_share, needs)
+        known = frozenset(weights.keys() - unknown)
+        return Retrieval(question, list(documents.values()), query, weights, unknown_share, known,
+                         requirements=needs,
+                         model_knows_a_word=any(not t.isdigit() for t in known) or self._model_knows_a_word(question))
+
+    def _model_knows_a_word(self, question: Question) -> bool:
+        """Does the model's vocabulary hold one of the question's content words whole? Gibberish
+        ("asdfgh qwerty", "xxxxxxxx") falls apart into pieces; words of any language it read do not."""
+        tokenizer = getattr(getattr(self.embedder, "model", None), "tokenizer", None)
+        if tokenizer is None:
+            return True
+        words = [w.written.lower() for w in question.words if w.syllable not in STOPWORDS and not w.syllable.isdigit()]
+        for word in words:
+            pieces = [p for p in tokenizer.tokenize(word) if p != "▁"]
+            if len(pieces) == 1 or len(word) / max(1, len(pieces)) >= MIN_CHARS_PER_PIECE:
+                return True
+        return False
 
     def _documents_with(self, term: str) -> frozenset[str]:
         return frozenset(self.data.chunks[int(i)].doc_id for i in self.data.lexical.chunks_with(term))
