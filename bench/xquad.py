@@ -10,13 +10,13 @@ Prints two tables from one run:
 Usage: python bench/xquad.py [--limit N]   (N questions per language, for a quick look)
        python bench/xquad.py --speed-only | --eval-time-only   (one of the timings alone)
        python bench/xquad.py --encoders [--limit N]   (issue 12: the encoder path before and now)
+       python bench/xquad.py --quality-only [--index-dir DIR]   (retrieval and short answers only;
+           DIR is built once and reused)
 
 `--encoders` runs both encoder paths in one process: the old one (RAG_RUNTIME=torch,
 RAG_SENTENCE_VECTORS=separate) and the new default (onnx-int8, late sentence vectors). For each:
 passages indexed per second (wall and CPU time; the machine is shared, CPU time is the steadier),
 the hybrid retrieval table (hit@1, MRR@10 per question set), and the median warm `ask`.
-       python bench/xquad.py --quality-only [--index-dir DIR]   (retrieval and short answers only;
-           DIR is built once and reused)
 """
 
 from __future__ import annotations
