@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rag.answer import Answer, extractive_answer
 from rag.config import Settings
-from rag.embedding import Embedder, describe_model, load_embedder
+from rag.embedding import Embedder, describe_vectors, load_embedder
 from rag.generation import Generator
 from rag.ingest import IngestReport, Progress, ingest
 from rag.retrieval import Retrieval, Retriever
@@ -88,7 +88,7 @@ class Assistant:
     def open(cls, index_dir: Path | str | None = None, settings: Settings | None = None) -> "Assistant":
         """Open an existing index; raises `rag.store.IndexProblem` with what to run if unusable."""
         settings = (settings or Settings.from_env()).with_index_dir(Path(index_dir) if index_dir else None)
-        data = load_index(settings.index_dir, describe_model(settings))  # fail fast, before the model loads
+        data = load_index(settings.index_dir, describe_vectors(settings))  # fail fast, before the model loads
         return cls(settings, data, load_embedder(settings), Generator.from_settings(settings))
 
     @classmethod
