@@ -8,6 +8,7 @@ Prints two tables from one run:
    of the whole evaluation (index + 2380 questions through `Assistant.ask`).
 
 Usage: python bench/xquad.py [--limit N]   (N questions per language, for a quick look)
+       python bench/xquad.py --report DIR   (also an HTML report with plots, rag/report.py)
        python bench/xquad.py --speed-only | --eval-time-only   (one of the timings alone)
 """
 
@@ -80,6 +81,16 @@ def print_speed(timing: dict | None) -> None:
         print(f"| ingest / encode ratio | {timing['ingest_s'] / timing['encode_s']:.3f} |")
 
 
+def write_xquad_report(assistant: Assistant, questions: list, out_dir: Path) -> None:
+    """The `rag eval --report` page for XQuAD-vi (Vietnamese and English questions together)."""
+    from rag.report import worst_misses, write_report
+
+    result = evaluate(questions, assistant.ask)
+    page = write_report(result, out_dir, assistant.settings.abstain_thresholds,
+                        worst_misses(result, assistant.retrieve), title=f"XQuAD-vi ({len(questions)} questions)")
+    print(f"report: {page}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None)
@@ -88,6 +99,7 @@ def main() -> None:
                         help="time only the whole evaluation (index + questions through Assistant.ask)")
     parser.add_argument("--speed-only", action="store_true",
                         help="only the ingest / encode ratio")
+    parser.add_argument("--report", type=Path, default=None, help="also write an HTML report into this folder")
     args = parser.parse_args()
     documents = load_corpus([DATA / "corpus.jsonl"]).documents
     if args.speed_only:
@@ -105,6 +117,8 @@ def main() -> None:
         assistant = Assistant.open(settings=settings)
         full = {name: evaluate(qs, assistant.ask) for name, qs in sets.items() if name != "vi, no diacritics"}
         eval_seconds = time.perf_counter() - started
+        if args.report:
+            write_xquad_report(assistant, sets["vi"] + sets["en→vi"], args.report)
         rows = {}
         for mode in () if args.eval_time_only else ("hybrid", "dense", "lexical"):
             retriever = Retriever(assistant.data, assistant.embedder, mode=mode)
