@@ -239,7 +239,7 @@ def serve_command(
     port: Annotated[int, typer.Option(envvar="RAG_PORT", help="Port to listen on.")] = 7860,
     index_dir: IndexDirOption = None,
 ) -> None:
-    """Open the chat page (builds the seed index first if there is none)."""
+    """Serve the chat page and the HTTP API, docs at /docs (builds the seed index first if there is none)."""
     from app.server import launch
 
     with friendly_errors():
