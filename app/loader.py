@@ -81,3 +81,7 @@ class AssistantLoader:
     @property
     def assistant(self) -> Assistant | None:
         return self._assistant
+
+    def use(self, assistant: Assistant) -> None:
+        """Hand out `assistant` from now on (the index was reopened after an ingest)."""
+        self._assistant = assistant

@@ -171,14 +171,32 @@ def build_app(loader: AssistantLoader, feedback: FeedbackLog, concurrency: int =
 
 def launch(settings: Settings, host: str = "127.0.0.1", port: int = 7860, block: bool = True,
            loader: AssistantLoader | None = None, feedback: FeedbackLog | None = None) -> gr.Blocks:
-    """Serve the page (no share link). The assistant opens, or the seed index builds, meanwhile."""
+    """Serve the page and the HTTP API (app/api.py) on one port, no share link.
+
+    The assistant opens, or the seed index builds, meanwhile. The page is mounted on the API's
+    FastAPI app, as Gradio recommends for adding routes, and served by uvicorn through Gradio's
+    own server class, so `demo.close()` stops it as it would stop `demo.launch()`.
+    """
+    from gradio.http_server import Server
+    from uvicorn import Config
+
+    from app.api import build_api
+
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     auth = auth_from_env()
     loader = loader or AssistantLoader.start(settings)
     log = feedback or FeedbackLog(feedback_path(settings))
     demo = build_app(loader, log, _env_int("RAG_UI_CONCURRENCY", DEFAULT_CONCURRENCY))
     print(f"rag: feedback goes to {log.path}", flush=True)
-    demo.launch(server_name=host, server_port=port, share=False, auth=auth, inbrowser=False,
-                prevent_thread_lock=not block, show_error=True, footer_links=["api"], run_history=False,
-                mcp_server=False, enable_monitoring=False, ssr_mode=False, head=HEAD, css=CSS)
+    api = build_api(lambda: loader.assistant, settings, loader.use)
+    app = gr.mount_gradio_app(api, demo, path="/", server_name=host, server_port=port, auth=auth,
+                              footer_links=["api"], run_history=False, mcp_server=False,
+                              enable_monitoring=False, ssr_mode=False, show_error=True, head=HEAD, css=CSS)
+    server = Server(Config(app, host=host, port=port, log_level="warning", timeout_graceful_shutdown=2))
+    print(f"rag: page at http://{host}:{port}/, API docs at http://{host}:{port}/docs", flush=True)
+    if block:
+        server.run()
+        return demo
+    server.run_in_thread()
+    demo.server, demo.is_running = server, True
     return demo

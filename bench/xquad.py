@@ -8,6 +8,7 @@ Prints two tables from one run:
    of the whole evaluation (index + 2380 questions through `Assistant.ask`).
 
 Usage: python bench/xquad.py [--limit N]   (N questions per language, for a quick look)
+       python bench/xquad.py --report DIR   (also an HTML report with plots, rag/report.py)
        python bench/xquad.py --speed-only | --eval-time-only   (one of the timings alone)
        python bench/xquad.py --encoders [--limit N]   (issue 12: the encoder path before and now)
        python bench/xquad.py --quality-only [--index-dir DIR]   (retrieval and short answers only;
@@ -177,6 +178,16 @@ def quality_only(limit: int | None, index_dir: Path | None) -> None:
     print_short_answers(full)
 
 
+def write_xquad_report(assistant: Assistant, questions: list, out_dir: Path) -> None:
+    """The `rag eval --report` page for XQuAD-vi (Vietnamese and English questions together)."""
+    from rag.report import worst_misses, write_report
+
+    result = evaluate(questions, assistant.ask)
+    page = write_report(result, out_dir, assistant.settings.abstain_thresholds,
+                        worst_misses(result, assistant.retrieve), title=f"XQuAD-vi ({len(questions)} questions)")
+    print(f"report: {page}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None)
@@ -189,6 +200,7 @@ def main() -> None:
                         help="the encoder path before issue 12 vs now: speed, retrieval, warm ask")
     parser.add_argument("--quality-only", action="store_true", help="retrieval and short answers only")
     parser.add_argument("--index-dir", type=Path, default=None, help="with --quality-only: build once, reuse")
+    parser.add_argument("--report", type=Path, default=None, help="also write an HTML report into this folder")
     args = parser.parse_args()
     if args.quality_only:
         quality_only(args.limit, args.index_dir)
@@ -214,6 +226,8 @@ def main() -> None:
         assistant = Assistant.open(settings=settings)
         full = {name: evaluate(qs, assistant.ask) for name, qs in sets.items() if name != "vi, no diacritics"}
         eval_seconds = time.perf_counter() - started
+        if args.report:
+            write_xquad_report(assistant, sets["vi"] + sets["en→vi"], args.report)
         rows = {}
         for mode in () if args.eval_time_only else ("hybrid", "dense", "lexical"):
             retriever = Retriever(assistant.data, assistant.embedder, mode=mode)

@@ -247,9 +247,12 @@ def eval_command(
     corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Index this corpus (in its own index folder) and evaluate on it.")] = None,
     index_dir: IndexDirOption = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report here.")] = None,
+    report_dir: Annotated[Optional[Path], typer.Option("--report", help="Write an HTML report with plots into this folder.")] = None,
 ) -> None:
     """Measure hit@k, MRR, nDCG per language, abstention and answer match."""
     settings = settings_for(index_dir)
+    if report_dir is not None and report_dir.exists() and not report_dir.is_dir():
+        fail(f"--report must be a folder: {report_dir} is a file", 2)
     with friendly_errors():
         items = load_questions(questions)
         if corpus is not None:
@@ -271,6 +274,15 @@ def eval_command(
               f"answer match {result['answer_match']}", highlight=False)
     if json_out:
         json_out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    if report_dir:
+        from rag.report import worst_misses, write_report  # matplotlib only when a report is asked for
+
+        try:
+            page = write_report(result, report_dir, assistant.settings.abstain_thresholds,
+                                worst_misses(result, assistant.retrieve), title=f"rag eval: {questions.name}")
+        except OSError as problem:
+            fail(f"cannot write the report into {report_dir}: {problem.strerror or problem}")
+        err.print(f"report: {page}", highlight=False)
 
 
 @app.command("serve")
@@ -279,7 +291,7 @@ def serve_command(
     port: Annotated[int, typer.Option(envvar="RAG_PORT", help="Port to listen on.")] = 7860,
     index_dir: IndexDirOption = None,
 ) -> None:
-    """Open the chat page (builds the seed index first if there is none)."""
+    """Serve the chat page and the HTTP API, docs at /docs (builds the seed index first if there is none)."""
     check_port(host, port)
     from app.server import launch
 
