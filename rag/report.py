@@ -16,9 +16,9 @@ from pathlib import Path
 
 from rag.evaluation import HIT_KS
 from rag.retrieval import Retrieval
-from rag.support import answer_type
+from rag.question import parse_question
 
-QUESTION_TYPES = {"person": "who", "number": "how many", "date": "when", None: "other"}
+QUESTION_TYPES = {"person": "who", "number": "how many", "date": "when", "place": "where", None: "other"}
 WORST_MISSES = 5
 PASSAGES_PER_MISS = 3
 PASSAGE_CHARS = 400
@@ -56,7 +56,7 @@ def figure_data(report: dict, thresholds: dict[str, float]) -> dict:
     by_type: dict[str, list[float]] = {}
     for row in report["per_question"]:
         if "metrics" in row:
-            by_type.setdefault(QUESTION_TYPES[answer_type(row["question"])], []).append(row["metrics"]["mrr@10"])
+            by_type.setdefault(QUESTION_TYPES[parse_question(row["question"]).kind], []).append(row["metrics"]["mrr@10"])
     mrr = {t: {"mrr": round(sum(v) / len(v), 4), "n": len(v)} for t, v in sorted(by_type.items())}
     evidence = {"answerable": [r["evidence"] for r in report["per_question"] if r["sources"]],
                 "unanswerable": [r["evidence"] for r in report["per_question"] if not r["sources"]],
