@@ -6,9 +6,11 @@ The script also:
 - relabels the buttons Gradio draws itself (copy, like, clear, retry, the upload box) in the
   page's language, read from the header's `lang` (Gradio has no Vietnamese locale, app/i18n.py);
 - makes the copy buttons copy what the message shows as plain text, not its HTML;
-- scrolls each new question into view (Gradio's autoscroll gives up once the reader has scrolled,
-  e.g. by opening a citation), and focuses the input box without scrolling, on wide screens only
-  (on a phone, focus would scroll the page and open the keyboard over the title).
+- shows each new question at the top of the chat with its answer growing below it, and again
+  when the answer is finished (Gradio's own autoscroll, to the bottom, is off: it gave up once
+  the reader had scrolled, e.g. by opening a citation, and it scrolled long answers past their
+  start); focuses the input box without scrolling, on wide screens only (on a phone, focus
+  would scroll the page and open the keyboard over the title).
 """
 
 from __future__ import annotations
@@ -96,10 +98,12 @@ _SCRIPT = """
     source.scrollIntoView({block: "nearest", behavior: "smooth"});
   }, true);
 
-  let questions = 0;
+  // A new question, and its finished answer, are shown from the question down.
+  let questions = 0, answers = 0;
   const followChat = () => {
     const asked = document.querySelectorAll("#rag-chat .rag-question");
-    if (asked.length > questions) {
+    const answered = document.querySelectorAll("#rag-chat .rag-answer:not(.rag-partial)").length;
+    if (asked.length > questions || (answered > answers && asked.length)) {
       const last = asked[asked.length - 1];
       let scroller = last.parentElement;
       while (scroller && scroller !== document.body && scroller.scrollHeight <= scroller.clientHeight + 1) {
@@ -111,6 +115,7 @@ _SCRIPT = """
       }
     }
     questions = asked.length;
+    answers = answered;
   };
 
   let pending = false;

@@ -116,6 +116,8 @@ GRADIO_LABELS: dict[str, dict[str, str]] = {
     "copy_all": {"en": "Copy conversation", "vi": "Sao chép cuộc trò chuyện"},
     "like": {"en": "Like", "vi": "Thích"},
     "dislike": {"en": "Dislike", "vi": "Không thích"},
+    "liked": {"en": "Liked", "vi": "Đã thích"},
+    "disliked": {"en": "Disliked", "vi": "Đã không thích"},
     "clear": {"en": "Clear", "vi": "Xoá"},
     "retry": {"en": "Retry", "vi": "Tạo lại câu trả lời"},
     "drop": {"en": "Drop File Here", "vi": "Thả tệp vào đây"},

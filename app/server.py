@@ -285,8 +285,10 @@ def build_app(loader: AssistantLoader, feedback: FeedbackLog, concurrency: int =
             with gr.Column(scale=3, min_width=340):
                 chatbot = gr.Chatbot(elem_id="rag-chat", show_label=False, height="62vh", render_markdown=False,
                                      sanitize_html=True, examples=[{"text": q} for q in EXAMPLES],
-                                     feedback_options=("Like", "Dislike"), autoscroll=True,
+                                     feedback_options=("Like", "Dislike"), autoscroll=False,
                                      buttons=["copy", "copy_all"])  # no "share": it would post to a hub
+                # Gradio's autoscroll (to the bottom) is off: the page script shows each new
+                # question at the top with its answer below, which works after reading a citation.
                 with gr.Row(equal_height=True, elem_id="rag-ask-row"):
                     box = gr.Textbox(show_label=False, placeholder=label("vi", "placeholder"), lines=1,
                                      max_lines=6, scale=8, elem_id="rag-input", autofocus=False)
