@@ -180,7 +180,9 @@ a.rag-cite:hover { text-decoration: underline; }
 #rag-past .wrap { flex-direction: column; flex-wrap: nowrap; gap: 2px; }
 #rag-input textarea::placeholder { white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }
 @media (max-width: 640px) {
-  #rag-top { gap: .3em; }
+  #rag-top { gap: .3em; flex-direction: column !important; }
+  #rag-top > * { width: 100%; }
+  #rag-switch .wrap { flex-wrap: nowrap; gap: .3em; }
   .rag-header h1 { font-size: 1.15em; margin: 0; }
   .rag-header p { display: none; }
   #rag-switch { padding: 0 !important; }
@@ -188,6 +190,6 @@ a.rag-cite:hover { text-decoration: underline; }
   #rag-switch label { padding: .15em .45em !important; font-size: .8em; }
   #rag-ask-row { flex-wrap: nowrap !important; gap: .3em; }
   #rag-ask-row > * { min-width: 0 !important; }
-  #rag-send, #rag-stop { min-width: 52px !important; max-width: 64px; padding: 0 .3em; }
+  #rag-send, #rag-stop { min-width: 52px !important; max-width: 64px; padding: 0 .3em; font-size: .9em; }
 }
 """

@@ -58,7 +58,6 @@ LABELS: dict[str, dict[str, str]] = {
         "upload_none": "Hãy chọn ít nhất một tệp.",
         "upload_busy": "Đang có một lần thêm bài khác; câu hỏi vẫn được trả lời từ chỉ mục cũ.",
         "history_label": "Các cuộc trò chuyện trước (lưu trong trình duyệt này)",
-        "history_empty": "Chưa có cuộc trò chuyện nào được lưu.",
         "delete": "Xoá cuộc trò chuyện này",
     },
     "en": {
@@ -104,7 +103,6 @@ LABELS: dict[str, dict[str, str]] = {
         "upload_none": "Choose at least one file.",
         "upload_busy": "Another upload is being indexed; questions are still answered from the previous index.",
         "history_label": "Past conversations (kept in this browser)",
-        "history_empty": "No saved conversation yet.",
         "delete": "Delete this conversation",
     },
 }

@@ -55,7 +55,6 @@ def capture(browser, url: str, out: Path) -> list[Path]:
     page.goto(url)
     page.wait_for_selector("#rag-input textarea")
     _ask(page, QUESTION)
-    page.locator("a.rag-cite").first.click()
     page.wait_for_timeout(600)
     page.screenshot(path=str(phone))
     page.close()

@@ -258,6 +258,7 @@ def build_app(loader: AssistantLoader, feedback: FeedbackLog, concurrency: int =
                filter_text: str) -> Iterator[tuple[Any, ...]]:
         language = state.language if state else resolve(choice, None)
         if uploader is None:
+            yield gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
         if not paths:
             yield status_html([label(language, "upload_none")]), gr.skip(), gr.skip(), gr.skip()
@@ -343,7 +344,9 @@ def build_app(loader: AssistantLoader, feedback: FeedbackLog, concurrency: int =
         switch.input(switch_language, [switch, state, filter_box], [chatbot, state, *chrome, articles, count],
                      api_visibility="private")
         chatbot.like(record_feedback, [state], None, api_visibility="private")
-        filter_box.input(filter_articles, [filter_box, switch, state], [articles, count], api_visibility="private")
+        # One filter at a time, the latest keystroke last: results never arrive out of order.
+        filter_box.input(filter_articles, [filter_box, switch, state], [articles, count], api_visibility="private",
+                         trigger_mode="always_last", concurrency_limit=1)
         articles.input(open_article, [articles, switch, state], article, api_visibility="private")
         upload_button.click(upload, [files, switch, state, filter_box], [upload_status, files, articles, count],
                             api_name="upload", concurrency_id="upload", concurrency_limit=1)

@@ -70,14 +70,18 @@ def start_server(port: int, index_dir: Path, concurrency: int) -> subprocess.Pop
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     ready = threading.Event()
     failed: list[str] = []
+    tail: list[str] = []
 
     def watch() -> None:
         for line in proc.stdout:  # keep draining so the server never blocks on a full pipe
+            tail[:] = [*tail[-20:], line.rstrip()]
             if "assistant ready" in line:
                 ready.set()
             elif "could not start" in line:
                 failed.append(line.strip())
                 ready.set()
+        failed.append("the server exited: " + " | ".join(tail[-5:]))  # output ended: it is gone
+        ready.set()
 
     threading.Thread(target=watch, daemon=True).start()
     if not ready.wait(STARTUP_TIMEOUT_S) or failed or proc.poll() is not None:
