@@ -427,9 +427,10 @@ def test_collection_panel_lists_filters_and_opens_articles(page):
                            ".every(label => label.innerText.includes('2023-12'))")
     shown = page.locator("#rag-articles label").all_inner_texts()
     assert shown and all("2023-12" in text for text in shown), shown
-    for _ in "2023-12":
-        filter_box.press("Backspace")
-    page.wait_for_function("document.querySelectorAll('#rag-articles label').length >= 6")
+    filter_box.fill("")
+    filter_box.press_sequentially(cited_doc)  # an article id finds that article alone
+    page.wait_for_function("Array.from(document.querySelectorAll('#rag-articles label'))"
+                           f".every(label => label.innerText.includes('{cited_doc}'))")
     page.locator("#rag-articles label", has_text=cited_doc).click()
     view = page.locator(f"#rag-article .rag-article-view[data-doc='{cited_doc}']")
     view.wait_for(timeout=10_000)
