@@ -333,11 +333,12 @@ def completion_events(items: Iterator[str | Answer]) -> Iterator[str]:
 
 
 def build_api(get_assistant: Callable[[], Assistant | None], settings: Settings,
-              use_assistant: Callable[[Assistant], None], access: Access | None = None) -> FastAPI:
+              access: Access | None = None) -> FastAPI:
     """A FastAPI app with the API routes; the chat page is mounted on it afterwards (app/server.py).
 
-    `get_assistant` returns the shared assistant (None while it loads); after an ingest the
-    index is reopened and handed to `use_assistant`, so the page and the API see the new articles.
+    `get_assistant` returns the shared assistant (None while it loads), switched to the newest
+    committed index first (`AssistantLoader.refresh`), so every request, the page's and the API's,
+    sees articles ingested meanwhile, by `/api/ingest` or by `rag ingest` in another process.
     """
     access = access or Access(api_key_from_env(), ui_auth_from_env())
     ingest_lock = threading.Lock()
@@ -405,7 +406,7 @@ def build_api(get_assistant: Callable[[], Assistant | None], settings: Settings,
                 raise ApiError(422, str(problem), code="nothing_to_index") from None
             except IndexProblem as problem:
                 raise ApiError(409, str(problem), code="index_problem") from None
-            use_assistant(Assistant.open(settings=settings))
+            get_assistant()  # switch to the index that now holds the new articles
         return {"added": report.added, "updated": report.updated, "unchanged": report.unchanged,
                 "removed": report.removed, "passages": report.chunks,
                 "skipped": [{"file": s.path, "reason": s.reason} for s in report.skipped]}

@@ -180,7 +180,7 @@ def test_ingest_is_refused_without_a_credential_setting(seed_assistant, monkeypa
 
     from app.api import Access, build_api
 
-    app = build_api(lambda: seed_assistant, seed_assistant.settings, lambda a: None, Access())
+    app = build_api(lambda: seed_assistant, seed_assistant.settings, Access())
     r = TestClient(app).post("/api/ingest", files=[("files", ("a.txt", b"date 2024-01\nx y z", "text/plain"))])
     assert r.status_code == 403 and "RAG_API_KEY" in r.json()["error"]["message"]
 
@@ -190,7 +190,7 @@ def test_the_page_login_also_opens_the_api(seed_assistant):
 
     from app.api import Access, build_api
 
-    app = build_api(lambda: seed_assistant, seed_assistant.settings, lambda a: None, Access(login=("ana", "s3cret")))
+    app = build_api(lambda: seed_assistant, seed_assistant.settings, Access(login=("ana", "s3cret")))
     client = TestClient(app)
     assert client.get("/api/articles", auth=("ana", "s3cret")).status_code == 200
     assert client.get("/api/articles", auth=("ana", "wrong")).status_code == 401
@@ -202,6 +202,6 @@ def test_a_loading_assistant_is_a_503_json_error(seed_assistant):
 
     from app.api import Access, build_api
 
-    client = TestClient(build_api(lambda: None, seed_assistant.settings, lambda a: None, Access()))
+    client = TestClient(build_api(lambda: None, seed_assistant.settings, Access()))
     r = client.post("/api/ask", json={"question": "Who leads Hai Phong police?"})
     assert r.status_code == 503 and r.json()["error"]["code"] == "loading"
