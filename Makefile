@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser local-llm run test bench clean
+.PHONY: install browser local-llm run test bench screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -45,6 +45,11 @@ bench: install
 	$(PY) bench/calibrate_abstention.py  # the abstention thresholds in rag/config.py
 	$(PY) bench/load.py  # the chat page under 16 concurrent conversations (loopback)
 	$(PY) bench/answer_quality.py  # the configured LLM (RAG_LLM…), or the extractive baseline
+
+# The README's pictures of the chat page (desktop and phone), taken in real Chromium. Tests never
+# write them; run this after changing the page.
+screenshot: install browser
+	$(PY) -m app.screenshot --out docs
 
 clean:
 	rm -rf $(VENV) index/CURRENT index/gen-* index/manifest-* index/seg-* index/roots.json

@@ -22,8 +22,9 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from rag.assistant import Assistant, BadQuestion, prepare_question
 from rag.config import Settings
@@ -68,9 +69,21 @@ def friendly_errors() -> Iterator[None]:
         fail("interrupted", EXIT_INTERRUPTED)
 
 
+class RateColumn(ProgressColumn):
+    """Items per second (e.g. "12.3 passages/s"), from rich's own moving estimate."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} {self.unit}/s" if speed else f"– {self.unit}/s", style="progress.data.speed")
+
+
 @contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr, handed out as a (done, total) callback.
+def progress_bar(label: str, unit: str = "passages") -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr with rate and time left, handed out as a (done, total) callback.
 
     A bar needs a terminal; without one (stderr to a file or a pipe) a plain line is printed
     now and then instead, so a long run is never silent.
@@ -78,7 +91,7 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     if not err.is_terminal:
         yield plain_progress(label)
         return
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), RateColumn(unit), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(label, total=None)
 
@@ -256,9 +269,12 @@ def eval_command(
     corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Index this corpus (in its own index folder) and evaluate on it.")] = None,
     index_dir: IndexDirOption = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report here.")] = None,
+    report_dir: Annotated[Optional[Path], typer.Option("--report", help="Write an HTML report with plots into this folder.")] = None,
 ) -> None:
     """Measure hit@k, MRR, nDCG per language, abstention and answer match."""
     settings = settings_for(index_dir)
+    if report_dir is not None and report_dir.exists() and not report_dir.is_dir():
+        fail(f"--report must be a folder: {report_dir} is a file", 2)
     with friendly_errors():
         items = load_questions(questions)
         if corpus is not None:
@@ -271,7 +287,7 @@ def eval_command(
             report.skipped = loaded.skipped
             print_report(report, settings.index_dir)
         assistant = open_or_build(settings)
-        with progress_bar("Asking") as update:
+        with progress_bar("Asking", "questions") as update:
             result = evaluate(items, assistant.ask, on_progress=update)
     out.print(metrics_table(result))
     a = result["abstention"]
@@ -280,6 +296,15 @@ def eval_command(
               f"answer match {result['answer_match']}", highlight=False)
     if json_out:
         json_out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    if report_dir:
+        from rag.report import worst_misses, write_report  # matplotlib only when a report is asked for
+
+        try:
+            page = write_report(result, report_dir, assistant.settings.abstain_thresholds,
+                                worst_misses(result, assistant.retrieve), title=f"rag eval: {questions.name}")
+        except OSError as problem:
+            fail(f"cannot write the report into {report_dir}: {problem.strerror or problem}")
+        err.print(f"report: {page}", highlight=False)
 
 
 @app.command("serve")
@@ -288,7 +313,7 @@ def serve_command(
     port: Annotated[int, typer.Option(envvar="RAG_PORT", help="Port to listen on.")] = 7860,
     index_dir: IndexDirOption = None,
 ) -> None:
-    """Open the chat page (builds the seed index first if there is none)."""
+    """Serve the chat page and the HTTP API, docs at /docs (builds the seed index first if there is none)."""
     check_port(host, port)
     from app.server import launch
 

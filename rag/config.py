@@ -20,6 +20,10 @@ BUNDLED_MODEL_NAME = "intfloat/multilingual-e5-small"
 # passage was held out of the index (see docs/benchmarks.md); not tuned by hand.
 DEFAULT_ABSTAIN_THRESHOLDS = {"vi": 0.746, "en": 0.500}
 
+# How vectors are computed (rag/embedding.py); the index records both and refuses a mix.
+RUNTIMES = ("onnx-int8", "onnx", "torch")  # torch = sentence-transformers fp32, the old path
+SENTENCE_VECTORS = ("late", "separate")     # pooled from the passage's pass, or encoded alone
+
 
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
@@ -70,6 +74,13 @@ def _thresholds(raw: str) -> dict[str, float]:
     return thresholds
 
 
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, default).lower()
+    if value not in choices:
+        raise SystemExit(f"error: {name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 def default_cache_dir() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "rag-vn"
@@ -87,7 +98,10 @@ class Settings:
     chunk_overlap_sentences: int = 1
     # Below this evidence the answer is an abstention; one threshold per question language.
     abstain_thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ABSTAIN_THRESHOLDS))
-    batch_size: int = 32
+    batch_size: int = 0         # 0 = automatic: 32 on a CPU, 128 on a GPU
+    runtime: str = "onnx-int8"  # RUNTIMES; "torch" + "separate" is the encoder path before issue 12
+    sentence_vectors: str = "late"  # SENTENCE_VECTORS
+    device: str = "auto"        # "auto", "cpu", "cuda", "cuda:1", "mps"
     # Limits that keep one oversized input from stalling an ingest for hours (README "Limits"):
     # a file over max_file_mb is skipped unread; an article longer than max_passages passages
     # is skipped before any of it is embedded.
@@ -115,7 +129,10 @@ class Settings:
             chunk_tokens=_env_int("RAG_CHUNK_TOKENS", 256),
             chunk_overlap_sentences=_env_int("RAG_CHUNK_OVERLAP", 1),
             abstain_thresholds=_thresholds(os.environ.get("RAG_ABSTAIN_THRESHOLD", "")),
-            batch_size=_env_int("RAG_BATCH_SIZE", 32),
+            batch_size=_env_int("RAG_BATCH_SIZE", 0),
+            runtime=_env_choice("RAG_RUNTIME", "onnx-int8", RUNTIMES),
+            sentence_vectors=_env_choice("RAG_SENTENCE_VECTORS", "late", SENTENCE_VECTORS),
+            device=_env("RAG_DEVICE", "auto").lower(),
             max_file_mb=_env_positive("RAG_MAX_FILE_MB", 10.0, float),
             max_passages=_env_positive("RAG_MAX_PASSAGES", 500, int),
             store=_env("RAG_STORE", "local").lower(),

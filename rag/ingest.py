@@ -23,13 +23,13 @@ import numpy as np
 from rag.chunking import Chunk, ChunkingSettings, chunk_document
 from rag.config import Settings
 from rag.corpus import Document, SkippedFile, load_corpus
-from rag.embedding import Embedder, describe_model, load_embedder
+from rag.embedding import Embedder, describe_vectors, load_embedder
 from rag.local_store import recorded_roots
 from rag.store import (CommitStats, IndexMissing, IndexProblem, NewDocument, Store, StoredDocument, create_store,
                        open_store)
 
 Progress = Callable[[int, int], None]
-ENCODE_BLOCK = 256
+ENCODE_BLOCK = 32  # passages per progress step
 # Articles are measured for the passage limit in slices this long (well under the tokenizer's
 # 512-token window), stopping as soon as the limit is passed.
 _MEASURE_SLICE = 500
@@ -48,7 +48,8 @@ class IngestReport:
     skipped: list[SkippedFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     chunks: int = 0
-    encoded_texts: int = 0
+    encoded_passages: int = 0
+    encoded_texts: int = 0  # encoder inputs: passages, plus their sentences when encoded apart
     bytes_written: int = 0
     seconds: float = 0.0
 
@@ -63,13 +64,19 @@ class _DocEntry:
 
 
 def vector_texts(chunk: Chunk) -> list[str]:
-    """What gets embedded for a chunk: the passage itself, then each of its sentences.
+    """What the vectors of a chunk stand for: the passage itself, then each of its sentences.
 
     Scoring a passage by its own vector and its best sentence lifts dense hit@1 on XQuAD-vi
     (DESIGN.md: 0.892 to 0.925 with sentence windows); the sentence vectors also let the
-    extractive answerer pick sentences without encoding them at question time.
+    extractive answerer pick sentences without encoding them at question time. With late
+    sentence vectors (the default) only the passage goes through the encoder.
     """
     return [chunk.text, *chunk.sentence_texts()]
+
+
+def _sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
+    """Sentence spans as character offsets into the chunk's own text."""
+    return [(a - chunk.start, b - chunk.start) for a, b in chunk.sentences]
 
 
 def chunking_settings(settings: Settings, embedder: Embedder) -> ChunkingSettings:
@@ -98,17 +105,19 @@ def _previous(settings: Settings, embedder: Embedder, report: IngestReport) -> S
         return None
 
 
-def _encode(embedder: Embedder, texts: list[str], on_progress: Progress | None) -> np.ndarray:
-    """Encode in blocks (for the progress bar), longest texts first so each block pads little:
-    on XQuAD-vi, blocks in document order took 65.7 s, the same blocks sorted 51.6 s, and one
-    `encode` call of everything 56.2 s."""
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-    vectors = np.zeros((len(texts), embedder.dim), dtype=np.float32)
-    for start in range(0, len(texts), ENCODE_BLOCK):
+def _encode(embedder: Embedder, chunks: list[Chunk], on_progress: Progress | None) -> list[np.ndarray]:
+    """Vectors per chunk (passage, then sentences), in blocks of passages for the progress bar,
+    longest first so each block pads little: on XQuAD-vi, blocks in document order took 65.7 s,
+    the same blocks sorted 51.6 s, and one `encode` call of everything 56.2 s."""
+    order = sorted(range(len(chunks)), key=lambda i: -len(chunks[i].text))
+    vectors: list[np.ndarray] = [np.zeros((0, embedder.dim), dtype=np.float32)] * len(chunks)
+    for start in range(0, len(chunks), ENCODE_BLOCK):
         rows = order[start:start + ENCODE_BLOCK]
-        vectors[rows] = embedder.encode_passages([texts[i] for i in rows])
+        block = embedder.encode_with_sentences([(chunks[i].text, _sentence_spans(chunks[i])) for i in rows])
+        for i, rows_of_chunk in zip(rows, block):
+            vectors[i] = rows_of_chunk
         if on_progress:
-            on_progress(min(start + ENCODE_BLOCK, len(texts)), len(texts))
+            on_progress(min(start + ENCODE_BLOCK, len(chunks)), len(chunks))
     return vectors
 
 
@@ -118,7 +127,7 @@ def build_entries(docs: list[Document], settings: Settings, embedder: Embedder,
     """Chunk and embed, in one batch, the documents that are new or changed since `known`."""
     chunking = chunking_settings(settings, embedder)
     entries: list[_DocEntry] = []
-    pending: list[tuple[int, list[str]]] = []
+    pending: list[tuple[int, list[Chunk]]] = []
     for doc in docs:
         prior = known.get(doc.doc_id)
         if prior and prior.hash == doc.content_hash:
@@ -126,16 +135,18 @@ def build_entries(docs: list[Document], settings: Settings, embedder: Embedder,
             continue
         (report.updated if prior else report.added).append(doc.doc_id)
         chunks = chunk_document(doc, embedder.count_tokens, chunking)
-        texts = [t for c in chunks for t in vector_texts(c)]
-        pending.append((len(entries), texts))
+        pending.append((len(entries), chunks))
         entries.append(_DocEntry(doc, chunks, np.zeros((0, embedder.dim), dtype=np.float32)))
-    all_texts = [t for _, texts in pending for t in texts]
-    vectors = _encode(embedder, all_texts, on_progress)
-    report.encoded_texts = len(all_texts)
+    all_chunks = [c for _, chunks in pending for c in chunks]
+    vectors = _encode(embedder, all_chunks, on_progress)
+    report.encoded_passages = len(all_chunks)
+    report.encoded_texts = len(all_chunks) if embedder.sentence_vectors == "late" else \
+        sum(1 + len(c.sentences) for c in all_chunks)
     offset = 0
-    for entry_index, texts in pending:
-        entries[entry_index].vectors = vectors[offset:offset + len(texts)]
-        offset += len(texts)
+    for entry_index, chunks in pending:
+        entries[entry_index].vectors = np.vstack(vectors[offset:offset + len(chunks)]) if chunks else \
+            np.zeros((0, embedder.dim), dtype=np.float32)
+        offset += len(chunks)
     return entries
 
 
@@ -212,7 +223,9 @@ def _index_locked(docs: list[Document], settings: Settings, embedder: Embedder, 
         raise _nothing_to_index(report)
     entries = build_entries(docs, settings, embedder, known, report, on_progress)
     report.removed = sorted(set(known) - {d.doc_id for d in docs})
-    store = old if old is not None else create_store(settings, embedder.name, embedder.dim, chunking)
+    store = old if old is not None else create_store(settings, embedder.name, embedder.dim, chunking,
+                                                     runtime=embedder.runtime_name,
+                                                     sentence_vectors=embedder.sentence_vectors)
     try:
         if entries or report.removed or old is None or old.roots != roots:
             stats = store.commit([to_new_document(e) for e in entries], report.removed, roots,
@@ -255,7 +268,7 @@ def _merge_if_needed(settings: Settings, model: str, report: IngestReport) -> No
 def compact(settings: Settings) -> CommitStats:
     """`rag compact`: merge every segment (up to the size cap) and drop deleted rows."""
     with _locked(settings.index_dir):
-        store = open_store(settings, describe_model(settings))
+        store = open_store(settings, describe_vectors(settings))
         try:
             return store.merge(store.merge_plan(everything=True))
         finally:
@@ -264,7 +277,7 @@ def compact(settings: Settings) -> CommitStats:
 
 def check(settings: Settings) -> list[str]:
     """`rag check`: every segment's files against their checksums."""
-    store = open_store(settings, describe_model(settings))
+    store = open_store(settings, describe_vectors(settings))
     try:
         return store.check()
     finally:
