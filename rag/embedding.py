@@ -23,7 +23,7 @@ import functools
 import json
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,6 @@ SMALL_BATCH = 4
 QUERY_PROMPT = "query"
 PASSAGE_PROMPT = "passage"
 CPU_BATCH, GPU_BATCH = 32, 128
-Progress = Callable[[int, int], None]
 Span = tuple[int, int]
 
 
