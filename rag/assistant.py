@@ -125,9 +125,9 @@ class Assistant:
         check after streaming, it differs from the pieces and should be shown in their place.
         """
         prepared = prepare_question(question)
-        parsed = replace(prepared.parsed, language=language) if language else prepared.parsed
-        retrieval = self.retriever.search(parsed, k_documents=10)
-        language = parsed.language
+        # The search reads the text in its own language; `language` only sets the answer's.
+        retrieval = self.retriever.search(prepared.parsed, k_documents=10)
+        language = language or prepared.language
         answer = extractive_answer(retrieval, language, self.settings.abstain_thresholds[language])
         answer = replace(answer, notes=prepared.notes + answer.notes)
         if self.generator is not None:

@@ -23,7 +23,7 @@ import functools
 import json
 import os
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,7 +36,6 @@ SMALL_BATCH = 4
 QUERY_PROMPT = "query"
 PASSAGE_PROMPT = "passage"
 CPU_BATCH, GPU_BATCH = 32, 128
-Progress = Callable[[int, int], None]
 Span = tuple[int, int]
 
 
@@ -73,7 +72,7 @@ class OnnxRuntime:
         self.dim = int(pooling["word_embedding_dimension"])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.no_padding()
-        self.tokenizer.enable_truncation(self.max_tokens)
+        self.tokenizer.no_truncation()  # count_tokens must see the whole text; _cut truncates
         self.pad_id = self.tokenizer.padding["pad_id"] if self.tokenizer.padding else 0
         self.model_file, self.device, self.batch_size = model_file, device, batch_size
         self._sessions: dict[int, object] = {}
@@ -102,8 +101,12 @@ class OnnxRuntime:
                     str(self.model_file), options, providers=self._providers())
             return self._sessions[threads]
 
+    def _cut(self, items: list) -> list:
+        """Truncate like sentence-transformers: drop content from the end, keep the final `</s>`."""
+        return items if len(items) <= self.max_tokens else items[:self.max_tokens - 1] + items[-1:]
+
     def offsets(self, texts: Sequence[str]) -> list[list[Span]]:
-        return [list(e.offsets) for e in self.tokenizer.encode_batch(list(texts))]
+        return [self._cut(list(e.offsets)) for e in self.tokenizer.encode_batch(list(texts))]
 
     def count_tokens(self, text: str) -> int:
         return len(self.tokenizer.encode(text, add_special_tokens=True).ids)
@@ -111,18 +114,18 @@ class OnnxRuntime:
     def token_embeddings(self, texts: Sequence[str]) -> list[np.ndarray]:
         """Each text's output token embeddings (n_tokens, dim), specials included, no padding.
         Batches are cut from the texts sorted by length, so padding stays small."""
-        encodings = self.tokenizer.encode_batch(list(texts))
+        encodings = [self._cut(e.ids) for e in self.tokenizer.encode_batch(list(texts))]
         session = self._session(_threads(len(texts)))
         out: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i]))
         for start in range(0, len(order), self.batch_size):
             rows = order[start:start + self.batch_size]
-            width = max(len(encodings[i].ids) for i in rows)
+            width = max(len(encodings[i]) for i in rows)
             ids = np.full((len(rows), width), self.pad_id, dtype=np.int64)
             mask = np.zeros((len(rows), width), dtype=np.int64)
             for r, i in enumerate(rows):
-                n = len(encodings[i].ids)
-                ids[r, :n], mask[r, :n] = encodings[i].ids, 1
+                n = len(encodings[i])
+                ids[r, :n], mask[r, :n] = encodings[i], 1
             hidden = session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
             for r, i in enumerate(rows):
                 out[i] = np.asarray(hidden[r, :int(mask[r].sum())], dtype=np.float32)

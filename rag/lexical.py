@@ -16,7 +16,7 @@ import bm25s
 import numpy as np
 
 from rag.glossary import vietnamese_equivalents
-from rag.question import Question
+from rag.question import Question, parse_question
 from rag.text import STOPWORDS, fold, folded_syllables, query_terms, syllables, with_bigrams
 
 _WORD = re.compile(r"\w+")
@@ -81,7 +81,9 @@ class LexicalIndex:
             return self.names.get(fold(word).lower(), word) if word[0].isupper() else word
         return _WORD.sub(respell, question)
 
-    def score(self, question: Question) -> LexicalScores:
+    def score(self, question: Question | str) -> LexicalScores:
+        if isinstance(question, str):
+            question = parse_question(question)
         accented = [w.written.lower() for w in question.words]
         folded = question.folded
         content = [t for t in folded if t not in STOPWORDS] or folded

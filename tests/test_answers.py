@@ -26,8 +26,8 @@ def test_both_hai_phong_directors_with_dates(seed_assistant, question):
 
 
 def test_answer_language_follows_question(seed_assistant):
-    assert seed_assistant.ask("Who leads Hai Phong police?").answer.startswith("According to the articles")
-    assert seed_assistant.ask("Ai là Giám đốc Công an TP Hà Nội?").answer.startswith("Theo các bài báo")
+    assert "According to the articles:" in seed_assistant.ask("Who leads Hai Phong police?").answer
+    assert "Theo các bài báo:" in seed_assistant.ask("Ai là Giám đốc Công an TP Hà Nội?").answer
 
 
 def test_question_without_diacritics_finds_its_article(seed_assistant):

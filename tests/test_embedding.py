@@ -107,3 +107,15 @@ print("HEAVY", heavy)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-500:]
     assert '"answer"' in done.stdout and "HEAVY []" in done.stdout
+
+
+def test_a_bad_encoder_setting_stops_with_its_name(monkeypatch):
+    from rag.config import Settings
+
+    monkeypatch.setenv("RAG_RUNTIME", "tensorflow")
+    with pytest.raises(SystemExit, match="RAG_RUNTIME must be one of onnx-int8, onnx, torch"):
+        Settings.from_env()
+    monkeypatch.setenv("RAG_RUNTIME", "ONNX")  # case does not matter
+    monkeypatch.setenv("RAG_SENTENCE_VECTORS", "early")
+    with pytest.raises(SystemExit, match="RAG_SENTENCE_VECTORS"):
+        Settings.from_env()
