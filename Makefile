@@ -40,6 +40,7 @@ test: install browser local-llm
 
 bench: install
 	$(PY) bench/xquad.py  # retrieval quality per method and language, indexing and eval speed
+	$(PY) bench/scale.py --passages 10000  # the segmented store at 10k synthetic passages (bigger: --passages N)
 	$(PY) bench/seeds_eval.py  # the seed questions: hit@k, abstention, answer match, ask latency
 	$(PY) bench/calibrate_abstention.py  # the abstention thresholds in rag/config.py
 	$(PY) bench/load.py  # the chat page under 16 concurrent conversations (loopback)
@@ -51,4 +52,4 @@ screenshot: install browser
 	$(PY) -m app.screenshot --out docs
 
 clean:
-	rm -rf $(VENV) index/CURRENT index/gen-*
+	rm -rf $(VENV) index/CURRENT index/gen-* index/manifest-* index/seg-* index/roots.json

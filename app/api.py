@@ -385,7 +385,8 @@ def build_api(get_assistant: Callable[[], Assistant | None], settings: Settings,
     @app.get("/api/articles", response_model=list[Article], tags=["assistant"], summary="The indexed articles")
     def articles(request: Request) -> list[dict]:
         out: dict[str, dict] = {}
-        for chunk in ready(request).data.chunks:
+        store = ready(request).store
+        for chunk in store.chunks(store.all_keys()):
             row = out.setdefault(chunk.doc_id, {"id": chunk.doc_id, "title": chunk.title, "date": chunk.date,
                                                 "url": chunk.url, "passages": 0})
             row["passages"] += 1

@@ -21,7 +21,7 @@ from app.loader import AssistantLoader
 from app.render import article_html, date_label
 from app.session import ChatSession
 from rag.chunking import Chunk
-from rag.store import IndexData
+from rag.store import Store
 
 
 @dataclass
@@ -53,9 +53,9 @@ def _short(title: str, limit: int = 70) -> str:
     return title if len(title) <= limit else title[:limit].rsplit(" ", 1)[0] + " …"
 
 
-def _entries(data: IndexData) -> dict[str, ArticleEntry]:
+def _entries(store: Store) -> dict[str, ArticleEntry]:
     entries: dict[str, ArticleEntry] = {}
-    for chunk in data.chunks:
+    for chunk in store.chunks(store.all_keys()):
         entry = entries.get(chunk.doc_id)
         if entry is None:
             entry = entries[chunk.doc_id] = ArticleEntry(chunk.doc_id, chunk.title, chunk.date, chunk.url)
@@ -75,7 +75,7 @@ class Collection:
         assistant = self.loader.assistant
         if assistant is None:
             return {}
-        data = assistant.data
+        data = assistant.store
         if data.directory != self._directory:
             self._entries, self._directory = _entries(data), data.directory
         return self._entries

@@ -23,7 +23,8 @@ from rag.config import Settings
 from rag.embedding import load_embedder
 from rag.generation import Generator
 from rag.ingest import ingest
-from rag.store import IndexMissing, IndexProblem, current_generation, load_index
+from rag.local_store import current_manifest_path
+from rag.store import IndexMissing, IndexProblem, open_store
 
 STEPS = 3  # load the model, index the seed articles (only when there is no index), open the index
 
@@ -72,11 +73,11 @@ class AssistantLoader:
             embedder = load_embedder(settings)
             self._step = 2
             try:
-                data = load_index(settings.index_dir, embedder.name)
+                data = open_store(settings, embedder.name)
             except IndexMissing:
                 ingest(None, settings, on_progress=self._progress)
                 self._step = 3
-                data = load_index(settings.index_dir, embedder.name)
+                data = open_store(settings, embedder.name)
             self._step = 3
             self._assistant = Assistant(settings, data, embedder, Generator.from_settings(settings))
             print("rag: assistant ready", file=sys.stderr, flush=True)
@@ -117,14 +118,17 @@ class AssistantLoader:
         if assistant is None:
             return None
         index_dir = assistant.settings.index_dir
-        committed = current_generation(index_dir)
-        if committed is None or committed == assistant.data.directory:
+        try:
+            committed = current_manifest_path(index_dir)
+        except IndexProblem:
+            return assistant
+        if committed is None or committed == assistant.store.directory:
             return assistant
         with self._swap:
-            if current_generation(index_dir) != assistant.data.directory:
+            if current_manifest_path(index_dir) != assistant.store.directory:
                 try:
-                    assistant.data = load_index(index_dir, assistant.embedder.name)
-                    print(f"rag: switched to index {assistant.data.directory.name}", file=sys.stderr, flush=True)
+                    assistant.store = open_store(assistant.settings, assistant.embedder.name)
+                    print(f"rag: switched to index {assistant.store.directory.name}", file=sys.stderr, flush=True)
                 except IndexProblem as problem:
                     print(f"rag: kept the previous index: {problem}", file=sys.stderr, flush=True)
         return assistant

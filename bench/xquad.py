@@ -105,7 +105,7 @@ def encoder_path(settings: Settings, documents: list, sets: dict[str, list]) -> 
     report = index_documents(documents, settings, [str(DATA)], rebuild=True)
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
     assistant = Assistant.open(settings=settings)
-    retriever = Retriever(assistant.data, assistant.embedder)
+    retriever = Retriever(assistant.store, assistant.embedder)
     rows = {name: mean_metrics(retriever, qs) for name, qs in sets.items()}
     mixed = [q.question for pair in zip(sets["vi"], sets["en→vi"]) for q in pair][:ASK_SAMPLE]
     latencies = []
@@ -231,7 +231,7 @@ def main() -> None:
             write_xquad_report(assistant, sets["vi"] + sets["en→vi"], args.report)
         rows = {}
         for mode in () if args.eval_time_only else ("hybrid", "dense", "lexical"):
-            retriever = Retriever(assistant.data, assistant.embedder, mode=mode)
+            retriever = Retriever(assistant.store, assistant.embedder, mode=mode)
             for name, qs in sets.items():
                 rows[(mode, name)] = mean_metrics(retriever, qs)
     print(f"\nXQuAD-vi, {len(documents)} passages; documents ranked (hit@k, MRR@10, nDCG@10)\n")

@@ -17,7 +17,7 @@ from rag.embedding import Embedder, describe_vectors, load_embedder
 from rag.generation import Generator
 from rag.ingest import IngestReport, Progress, ingest
 from rag.retrieval import Retrieval, Retriever
-from rag.store import IndexData, IndexMissing, load_index
+from rag.store import IndexMissing, Store, open_store
 from rag.question import Question, parse_question
 from rag.text import normalize
 
@@ -80,7 +80,7 @@ def prepare_question(question: str) -> PreparedQuestion:
 @dataclass
 class Assistant:
     settings: Settings
-    data: IndexData
+    store: Store
     embedder: Embedder
     generator: Generator | None = None  # an LLM when RAG_LLM is set (rag/generation.py)
 
@@ -88,8 +88,8 @@ class Assistant:
     def open(cls, index_dir: Path | str | None = None, settings: Settings | None = None) -> "Assistant":
         """Open an existing index; raises `rag.store.IndexProblem` with what to run if unusable."""
         settings = (settings or Settings.from_env()).with_index_dir(Path(index_dir) if index_dir else None)
-        data = load_index(settings.index_dir, describe_vectors(settings))  # fail fast, before the model loads
-        return cls(settings, data, load_embedder(settings), Generator.from_settings(settings))
+        store = open_store(settings, describe_vectors(settings))  # fail fast, before the model loads
+        return cls(settings, store, load_embedder(settings), Generator.from_settings(settings))
 
     @classmethod
     def open_or_build(cls, settings: Settings | None = None, on_progress: Progress | None = None,
@@ -104,7 +104,7 @@ class Assistant:
 
     @property
     def retriever(self) -> Retriever:
-        return Retriever(self.data, self.embedder)
+        return Retriever(self.store, self.embedder)
 
     def retrieve(self, question: str) -> Retrieval:
         return self.retriever.search(prepare_question(question).parsed, k_documents=10)

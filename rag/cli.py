@@ -31,7 +31,7 @@ from rag.config import Settings
 from rag.corpus import load_corpus
 from rag.embedding import ModelError
 from rag.evaluation import BadQuestionsFile, evaluate, load_questions
-from rag.ingest import IngestReport, NothingToIndex, index_documents, ingest
+from rag.ingest import IngestReport, NothingToIndex, check, compact, index_documents, ingest
 from rag.store import IndexProblem
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
@@ -153,6 +153,28 @@ def ingest_command(
     print_report(report, settings.index_dir)
     if report.skipped:
         raise typer.Exit(EXIT_SKIPPED)
+
+
+@app.command("compact")
+def compact_command(index_dir: IndexDirOption = None) -> None:
+    """Merge the index's segments and drop deleted articles' rows (ingest also merges on its own)."""
+    settings = settings_for(index_dir)
+    with friendly_errors():
+        stats = compact(settings)
+    err.print(f"merged {len(stats.merged)} segments into {stats.segments}; "
+              f"{stats.bytes_written / 1e6:.1f} MB written", highlight=False)
+
+
+@app.command("check")
+def check_command(index_dir: IndexDirOption = None) -> None:
+    """Verify every file of the index against its checksum (opening the index only checks sizes)."""
+    settings = settings_for(index_dir)
+    with friendly_errors():
+        problems = check(settings)
+    if problems:
+        fail(f"index in {settings.index_dir} is damaged: {'; '.join(problems)}: "
+             f"run `rag ingest --rebuild --index-dir {settings.index_dir}`")
+    err.print(f"index in {settings.index_dir} is sound", highlight=False)
 
 
 @app.command("ask", context_settings=QUESTION_COMMAND)

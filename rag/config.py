@@ -107,6 +107,8 @@ class Settings:
     # is skipped before any of it is embedded.
     max_file_mb: float = 10.0
     max_passages: int = 500
+    # Where the index lives: "local" (segments in index_dir, rag/local_store.py).
+    store: str = "local"
     # Optional generation (rag/llm.py): "" = none (extractive answers), "openai" or "llamacpp".
     llm: str = ""
     llm_base_url: str = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
@@ -133,6 +135,7 @@ class Settings:
             device=_env("RAG_DEVICE", "auto").lower(),
             max_file_mb=_env_positive("RAG_MAX_FILE_MB", 10.0, float),
             max_passages=_env_positive("RAG_MAX_PASSAGES", 500, int),
+            store=_env("RAG_STORE", "local").lower(),
             llm=_env("RAG_LLM", "").lower(),
             llm_base_url=_env("RAG_LLM_BASE_URL", "http://127.0.0.1:11434/v1"),
             llm_model=_env("RAG_LLM_MODEL", ""),

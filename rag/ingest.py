@@ -23,10 +23,10 @@ import numpy as np
 from rag.chunking import Chunk, ChunkingSettings, chunk_document
 from rag.config import Settings
 from rag.corpus import Document, SkippedFile, load_corpus
-from rag.embedding import Embedder, load_embedder
-from rag.lexical import LexicalIndex
-from rag.store import (WHOLE_CHUNK, IndexData, IndexMissing, IndexProblem, load_index, recorded_roots,
-                       write_index)
+from rag.embedding import Embedder, describe_vectors, load_embedder
+from rag.local_store import recorded_roots
+from rag.store import (CommitStats, IndexMissing, IndexProblem, NewDocument, Store, StoredDocument, create_store,
+                       open_store)
 
 Progress = Callable[[int, int], None]
 ENCODE_BLOCK = 32  # passages per progress step
@@ -50,6 +50,7 @@ class IngestReport:
     chunks: int = 0
     encoded_passages: int = 0
     encoded_texts: int = 0  # encoder inputs: passages, plus their sentences when encoded apart
+    bytes_written: int = 0
     seconds: float = 0.0
 
 
@@ -94,28 +95,14 @@ def _locked(index_dir: Path) -> Iterator[None]:
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def _previous(settings: Settings, embedder: Embedder, report: IngestReport) -> IndexData | None:
+def _previous(settings: Settings, embedder: Embedder, report: IngestReport) -> Store | None:
     try:
-        return load_index(settings.index_dir, embedder.name)
+        return open_store(settings, embedder.name)
     except IndexMissing:
         return None
     except IndexProblem as err:
         report.notes.append(f"rebuilding from scratch: {err}".split(": run")[0])
         return None
-
-
-def _old_entries(old: IndexData | None, same_chunking: bool) -> dict[str, tuple[str, list[int], list[int]]]:
-    """doc_id -> (content hash, chunk indices, vector rows) of the previous index."""
-    if old is None or not same_chunking:
-        return {}
-    by_doc: dict[str, tuple[str, list[int], list[int]]] = {}
-    for doc_id, info in old.manifest["documents"].items():
-        by_doc[doc_id] = (info["hash"], [], [])
-    for i, chunk in enumerate(old.chunks):
-        by_doc[chunk.doc_id][1].append(i)
-    for row, (chunk_index, _) in enumerate(old.vector_rows):
-        by_doc[old.chunks[int(chunk_index)].doc_id][2].append(row)
-    return by_doc
 
 
 def _encode(embedder: Embedder, chunks: list[Chunk], on_progress: Progress | None) -> list[np.ndarray]:
@@ -135,20 +122,15 @@ def _encode(embedder: Embedder, chunks: list[Chunk], on_progress: Progress | Non
 
 
 def build_entries(docs: list[Document], settings: Settings, embedder: Embedder,
-                  old: IndexData | None, report: IngestReport,
+                  known: dict[str, StoredDocument], report: IngestReport,
                   on_progress: Progress | None) -> list[_DocEntry]:
-    """Reuse vectors of unchanged documents; chunk and embed the rest in one batch."""
+    """Chunk and embed, in one batch, the documents that are new or changed since `known`."""
     chunking = chunking_settings(settings, embedder)
-    same_chunking = old is not None and old.manifest.get("chunking") == chunking.__dict__
-    previous = _old_entries(old, same_chunking)
-    old_vectors = old.all_vectors() if previous else None
     entries: list[_DocEntry] = []
     pending: list[tuple[int, list[Chunk]]] = []
     for doc in docs:
-        prior = previous.get(doc.doc_id)
-        if prior and prior[0] == doc.content_hash:
-            chunks = [old.chunks[i] for i in prior[1]]
-            entries.append(_DocEntry(doc, chunks, old_vectors[prior[2]]))
+        prior = known.get(doc.doc_id)
+        if prior and prior.hash == doc.content_hash:
             report.unchanged.append(doc.doc_id)
             continue
         (report.updated if prior else report.added).append(doc.doc_id)
@@ -165,23 +147,19 @@ def build_entries(docs: list[Document], settings: Settings, embedder: Embedder,
         entries[entry_index].vectors = np.vstack(vectors[offset:offset + len(chunks)]) if chunks else \
             np.zeros((0, embedder.dim), dtype=np.float32)
         offset += len(chunks)
-    if old is not None:
-        kept = {d.doc_id for d in docs}
-        report.removed = sorted(set(old.manifest["documents"]) - kept)
     return entries
 
 
-def _assemble(entries: list[_DocEntry]) -> tuple[list[Chunk], np.ndarray, np.ndarray]:
-    chunks: list[Chunk] = []
-    rows: list[tuple[int, int]] = []
-    for entry in entries:
-        for chunk in entry.chunks:
-            index = len(chunks)
-            chunks.append(chunk)
-            rows.append((index, WHOLE_CHUNK))
-            rows.extend((index, s) for s in range(len(chunk.sentences)))
-    vectors = np.vstack([e.vectors for e in entries]) if entries else np.zeros((0, 1), np.float32)
-    return chunks, vectors, np.asarray(rows, dtype=np.int64).reshape(-1, 2)
+def to_new_document(entry: _DocEntry) -> NewDocument:
+    """Split an entry's vectors (per chunk: the passage, then its sentences) for the store."""
+    passage_rows, row = [], 0
+    for chunk in entry.chunks:
+        passage_rows.append(row)
+        row += 1 + len(chunk.sentences)
+    sentence_rows = np.setdiff1d(np.arange(row), passage_rows)
+    doc = entry.doc
+    stored = StoredDocument(doc.doc_id, doc.content_hash, doc.source, doc.title, doc.date, len(entry.chunks))
+    return NewDocument(stored, entry.chunks, entry.vectors[passage_rows], entry.vectors[sentence_rows])
 
 
 def _min_passages(text: str, embedder: Embedder, max_tokens: int, limit: int) -> int:
@@ -202,14 +180,13 @@ def _min_passages(text: str, embedder: Embedder, max_tokens: int, limit: int) ->
     return math.ceil(tokens / max(1, max_tokens - overhead))
 
 
-def _within_limits(docs: list[Document], old: IndexData | None, settings: Settings,
+def _within_limits(docs: list[Document], known: dict[str, StoredDocument], settings: Settings,
                    embedder: Embedder, report: IngestReport) -> list[Document]:
     """Drop new or changed articles over `settings.max_passages`, saying so (RAG_MAX_PASSAGES)."""
-    known = old.manifest.get("documents", {}) if old is not None else {}
     max_tokens = chunking_settings(settings, embedder).max_tokens
     kept = []
     for doc in docs:
-        unchanged = known.get(doc.doc_id, {}).get("hash") == doc.content_hash
+        unchanged = doc.doc_id in known and known[doc.doc_id].hash == doc.content_hash
         if not unchanged and _min_passages(doc.text, embedder, max_tokens, settings.max_passages) > settings.max_passages:
             report.skipped.append(SkippedFile(
                 doc.source or doc.doc_id,
@@ -228,28 +205,38 @@ def _nothing_to_index(report: IngestReport) -> NothingToIndex:
 
 def _index_locked(docs: list[Document], settings: Settings, embedder: Embedder, roots: list[str],
                   report: IngestReport, rebuild: bool, on_progress: Progress | None) -> IngestReport:
-    """Bring the index to exactly `docs`; the caller holds the writer lock."""
+    """Bring the index to exactly `docs`; the caller holds the writer lock.
+
+    The write is one new segment for the new and changed articles plus tombstones for the
+    changed and removed ones (rag/local_store.py): its cost grows with the change, not the corpus.
+    """
     started = time.perf_counter()
+    chunking = chunking_settings(settings, embedder).__dict__
     old = None if rebuild else _previous(settings, embedder, report)
-    docs = _within_limits(docs, old, settings, embedder, report)
+    if old is not None and old.chunking != chunking:
+        report.notes.append("passage size changed: every article is embedded again")
+        old.close()
+        old = None
+    known = old.documents() if old is not None else {}
+    docs = _within_limits(docs, known, settings, embedder, report)
     if not docs:
         raise _nothing_to_index(report)
-    entries = build_entries(docs, settings, embedder, old, report, on_progress)
-    chunks, vectors, rows = _assemble(entries)
-    manifest = {
-        "model": embedder.name,  # model, runtime and sentence pooling: never mixed
-        "runtime": embedder.runtime_name,
-        "sentence_vectors": embedder.sentence_vectors,
-        "dim": embedder.dim,
-        "chunking": chunking_settings(settings, embedder).__dict__,
-        "roots": roots,
-        "documents": {e.doc.doc_id: {"hash": e.doc.content_hash, "source": e.doc.source,
-                                     "title": e.doc.title, "date": e.doc.date,
-                                     "chunks": len(e.chunks)} for e in entries},
-    }
-    write_index(settings.index_dir, manifest, chunks, vectors, rows,
-                LexicalIndex.build([c.text for c in chunks]))
-    report.chunks = len(chunks)
+    entries = build_entries(docs, settings, embedder, known, report, on_progress)
+    report.removed = sorted(set(known) - {d.doc_id for d in docs})
+    store = old if old is not None else create_store(settings, embedder.name, embedder.dim, chunking,
+                                                     runtime=embedder.runtime_name,
+                                                     sentence_vectors=embedder.sentence_vectors)
+    try:
+        if entries or report.removed or old is None or old.roots != roots:
+            stats = store.commit([to_new_document(e) for e in entries], report.removed, roots,
+                                 replace_all=old is None)
+            report.bytes_written = stats.bytes_written
+            _merge_if_needed(settings, embedder.name, report)
+    finally:
+        store.close()
+    after = open_store(settings, embedder.name)
+    report.chunks = after.n_chunks
+    after.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -264,6 +251,37 @@ def index_documents(docs: list[Document], settings: Settings, roots: list[str],
     embedder = load_embedder(settings)
     with _locked(settings.index_dir):
         return _index_locked(docs, settings, embedder, roots, report, rebuild, on_progress)
+
+
+def _merge_if_needed(settings: Settings, model: str, report: IngestReport) -> None:
+    """Merge segments that piled up (the writer lock is held)."""
+    store = open_store(settings, model)
+    try:
+        plan = store.merge_plan()
+        if plan:
+            report.bytes_written += store.merge(plan).bytes_written
+            report.notes.append(f"merged {sum(len(g) for g in plan)} segments")
+    finally:
+        store.close()
+
+
+def compact(settings: Settings) -> CommitStats:
+    """`rag compact`: merge every segment (up to the size cap) and drop deleted rows."""
+    with _locked(settings.index_dir):
+        store = open_store(settings, describe_vectors(settings))
+        try:
+            return store.merge(store.merge_plan(everything=True))
+        finally:
+            store.close()
+
+
+def check(settings: Settings) -> list[str]:
+    """`rag check`: every segment's files against their checksums."""
+    store = open_store(settings, describe_vectors(settings))
+    try:
+        return store.check()
+    finally:
+        store.close()
 
 
 def _split_given(paths: list[Path] | None, report: IngestReport) -> list[str]:

@@ -143,9 +143,9 @@ class LexicalIndex:
         (directory / NAMES_FILE).write_text(json.dumps(self.names, ensure_ascii=False), encoding="utf-8")
 
     @classmethod
-    def load(cls, directory: Path, size: int) -> "LexicalIndex":
-        accented = bm25s.BM25.load(str(directory / "bm25_accented"))
-        folded = bm25s.BM25.load(str(directory / "bm25_folded"))
+    def load(cls, directory: Path, size: int, mmap: bool = False) -> "LexicalIndex":
+        accented = bm25s.BM25.load(str(directory / "bm25_accented"), mmap=mmap, show_progress=False)
+        folded = bm25s.BM25.load(str(directory / "bm25_folded"), mmap=mmap, show_progress=False)
         for index in (accented, folded):
             if int(index.scores["num_docs"]) != size:
                 raise ValueError("lexical index does not match the chunk table")

@@ -15,7 +15,7 @@ import numpy as np
 
 from rag.chunking import Chunk
 from rag.embedding import Embedder
-from rag.store import WHOLE_CHUNK, IndexData
+from rag.store import LexicalCandidates, Store
 from rag.support import Requirements, requirements
 from rag.question import Question, parse_question, question_words
 from rag.text import STOPWORDS
@@ -27,7 +27,12 @@ LEXICAL_WEIGHT = 0.5        # z(dense) + weight * z(lexical), weight = LEXICAL_W
 COVERAGE_POWER = 4.0        #   + NAME_WEIGHT * share of the question's names found in the corpus
 NAME_WEIGHT = 0.1
 NO_DIACRITICS_LEXICAL = 3.0  # Vietnamese typed without diacritics: dense is lost, trust BM25 more
-DENSE_CANDIDATES = 2048
+# Candidates: the dense top-k and the lexical top-k; fusion and sentence scoring run on those
+# only, so a question costs the same on 10k chunks as on 1M. An index this small scores every
+# chunk (exactly what it did before candidates existed).
+DENSE_CANDIDATES = 200
+LEXICAL_CANDIDATES = 200
+SCORE_ALL_UP_TO = 2048
 # A word the model knows is one piece of its vocabulary, or a few long ones ("declare|d");
 # gibberish splits into short pieces ("as|d|f|gh": 1.5 characters a piece, "xxx|xx|xxx…": 2.9).
 MIN_CHARS_PER_PIECE = 3.5
@@ -85,35 +90,28 @@ def _zscore(values: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Retriever:
-    data: IndexData
+    store: Store
     embedder: Embedder
     mode: str = "hybrid"  # "hybrid", "dense" or "lexical" (the last two for benchmarks)
 
-    def __post_init__(self) -> None:
-        self._sentence_counts = np.array([len(c.sentences) for c in self.data.chunks], dtype=np.int64)
+    def _candidates(self, query: np.ndarray, lexical: LexicalCandidates) -> np.ndarray:
+        if self.store.n_chunks <= SCORE_ALL_UP_TO:
+            return self.store.all_keys()
+        dense_keys, _ = self.store.dense_search(query, DENSE_CANDIDATES)
+        return np.union1d(dense_keys, lexical.keys).astype(np.int64)
 
-    def _dense(self, query: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
-        """Per chunk: fused dense score, and the cosine of each of its sentences."""
-        n_chunks = len(self.data.chunks)
-        k = min(self.data.vectors.ntotal, DENSE_CANDIDATES)
-        sims, ids = self.data.vectors.search(query.reshape(1, -1), k)
-        floor = float(sims[0, -1]) if k else 0.0
-        passage = np.full(n_chunks, floor, dtype=np.float32)
-        sentences = [np.full(c, floor, dtype=np.float32) for c in self._sentence_counts]
-        for sim, row in zip(sims[0], ids[0]):
-            chunk_index, sentence = self.data.vector_rows[row]
-            if sentence == WHOLE_CHUNK:
-                passage[chunk_index] = sim
-            else:
-                sentences[chunk_index][sentence] = sim
-        best_sentence = np.array([s.max() if len(s) else floor for s in sentences], dtype=np.float32)
+    def _dense(self, query: np.ndarray, keys: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
+        """Per candidate: fused dense score, and the cosine of each of its sentences."""
+        passage = self.store.passage_similarity(query, keys)
+        sentences = self.store.sentence_similarities(query, keys)
+        best_sentence = np.array([s.max() if len(s) else p for s, p in zip(sentences, passage)], dtype=np.float32)
         return PASSAGE_WEIGHT * passage + (1 - PASSAGE_WEIGHT) * best_sentence, sentences
 
-    def _lexical(self, question: Question) -> tuple[np.ndarray, float]:
-        """Lexical scores per chunk and how much to trust them for this question."""
-        scores = self.data.lexical.score(question)
-        lexical = scores.accented + FOLDED_WEIGHT * scores.folded if question.accented else scores.folded
-        weight = LEXICAL_WEIGHT * scores.coverage ** COVERAGE_POWER + NAME_WEIGHT * scores.name_share
+    def _lexical(self, question: Question, found: LexicalCandidates, keys: np.ndarray) -> tuple[np.ndarray, float]:
+        """Lexical scores per candidate and how much to trust them for this question."""
+        folded = found.folded.at(keys)
+        lexical = found.accented.at(keys) + FOLDED_WEIGHT * folded if question.accented else folded
+        weight = LEXICAL_WEIGHT * found.coverage ** COVERAGE_POWER + NAME_WEIGHT * found.name_share
         if not question.accented and question.vietnamese:
             weight *= NO_DIACRITICS_LEXICAL
         return lexical, weight
@@ -122,14 +120,16 @@ class Retriever:
         """Rank documents for a question (parsed once here when given as text)."""
         if isinstance(question, str):
             question = parse_question(question)
-        respelled = self.data.lexical.spell_names(question.text)
+        respelled = self.store.spell_names(question.text)
         if respelled != question.text:
             question = replace(question, text=respelled, words=question_words(respelled))
         query = self.embedder.encode_queries([question.text])[0]
-        if not self.data.chunks:
+        if not self.store.n_chunks:
             return Retrieval(question, [], query, {})  # an empty index answers nothing
-        dense, sentence_dense = self._dense(query)
-        lexical, weight = self._lexical(question)
+        found = self.store.lexical_search(question, LEXICAL_CANDIDATES)
+        keys = self._candidates(query, found)
+        dense, sentence_dense = self._dense(query, keys)
+        lexical, weight = self._lexical(question, found, keys)
         if self.mode == "dense":
             fused = dense
         elif self.mode == "lexical":
@@ -137,25 +137,28 @@ class Retriever:
         else:
             fused = _zscore(dense) + weight * _zscore(lexical)
         order = np.argsort(-fused, kind="stable")
-        documents: dict[str, DocumentHit] = {}
+        doc_of = self.store.doc_ids(keys)
+        picked: dict[str, list[int]] = {}
         for i in order:
-            chunk = self.data.chunks[int(i)]
-            hit = PassageHit(int(i), chunk, float(fused[i]), float(dense[i]), float(lexical[i]),
-                             sentence_dense[int(i)])
-            doc = documents.get(chunk.doc_id)
+            doc = picked.get(doc_of[i])
             if doc is None:
-                if len(documents) >= k_documents:
+                if len(picked) >= k_documents:
                     continue
-                documents[chunk.doc_id] = DocumentHit(chunk.doc_id, hit.score, [hit])
-            elif len(doc.passages) < passages_per_document:
-                doc.passages.append(hit)
-        weights, unknown = self.data.lexical.term_weights(question)
+                picked[doc_of[i]] = [int(i)]
+            elif len(doc) < passages_per_document:
+                doc.append(int(i))
+        shown = [i for positions in picked.values() for i in positions]
+        chunks = dict(zip(shown, self.store.chunks(keys[shown])))
+        documents = [DocumentHit(doc_id, float(fused[positions[0]]),
+                                 [PassageHit(int(keys[i]), chunks[i], float(fused[i]), float(dense[i]),
+                                             float(lexical[i]), sentence_dense[i]) for i in positions])
+                     for doc_id, positions in picked.items()]
+        weights, unknown = self.store.term_weights(question)
         total = sum(weights.values())
         unknown_share = sum(weights[t] for t in unknown) / total if total else 0.0
-        needs = requirements(question, self.data.lexical.names, self.data.lexical.folded.vocab_dict,
-                             self._documents_with)
+        needs = requirements(question, self.store.names, self.store.vocabulary, self.store.documents_with)
         known = frozenset(weights.keys() - unknown)
-        return Retrieval(question, list(documents.values()), query, weights, unknown_share, known,
+        return Retrieval(question, documents, query, weights, unknown_share, known,
                          requirements=needs,
                          model_knows_a_word=any(not t.isdigit() for t in known) or self._model_knows_a_word(question))
 
@@ -171,6 +174,3 @@ class Retriever:
             if len(pieces) == 1 or len(word) / max(1, len(pieces)) >= MIN_CHARS_PER_PIECE:
                 return True
         return False
-
-    def _documents_with(self, term: str) -> frozenset[str]:
-        return frozenset(self.data.chunks[int(i)].doc_id for i in self.data.lexical.chunks_with(term))

@@ -57,7 +57,10 @@ def _tone_position(letters: str) -> int | None:
     return run[1] if len(run) >= 3 else run[0]
 
 
+@functools.lru_cache(maxsize=1 << 18)
 def _place_tone(word: str) -> str:
+    """Cached: a corpus repeats the same few thousand syllables (ingest of 100k passages spent most
+    of its lexical build here)."""
     decomposed = unicodedata.normalize("NFD", word)
     tones = [c for c in decomposed if c in TONE_MARKS]
     if len(tones) != 1:
@@ -104,8 +107,13 @@ def syllables(text: str) -> list[str]:
     return out
 
 
+@functools.lru_cache(maxsize=1 << 18)
+def _fold_word(word: str) -> str:
+    return fold(word)
+
+
 def folded_syllables(text: str) -> list[str]:
-    return [fold(w) for w in syllables(text)]
+    return [_fold_word(w) for w in syllables(text)]
 
 
 # Question and function words (folded) that say nothing about which article answers: left out of

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rag.store import current_generation
+from rag.local_store import current_manifest_path
 
 RAG = [sys.executable, "-m", "rag.cli"]
 
@@ -41,7 +41,7 @@ def test_ask_builds_seed_index_when_missing(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert "Bùi Quang Bình" in proc.stdout and "Vũ Thanh Chương" in proc.stdout
     assert "(2024-12)" in proc.stdout and "(undated)" in proc.stdout
-    assert current_generation(tmp_path / "fresh") is not None
+    assert current_manifest_path(tmp_path / "fresh") is not None
 
 
 def test_bad_inputs_fail_clearly(tmp_path, seed_index_dir):
@@ -61,7 +61,7 @@ def test_bad_inputs_fail_clearly(tmp_path, seed_index_dir):
 def test_damaged_index_gives_one_line_with_what_to_run(tmp_path, seed_index_dir):
     copy = tmp_path / "copy"
     shutil.copytree(seed_index_dir, copy)
-    (current_generation(copy) / "vector_rows.npy").write_bytes(b"broken")
+    next(copy.glob("seg-*/sentences.npy")).write_bytes(b"broken")
     proc = run("ask", "Who leads Hai Phong police?", index_dir=copy)
     assert_clean_failure(proc, "rag ingest --rebuild")
     assert len(proc.stderr.strip().splitlines()) == 1
@@ -96,4 +96,4 @@ def test_eval_on_its_own_corpus_writes_the_report(tmp_path):
     assert set(report["abstention"]) >= {"unanswerable", "abstained_correctly", "abstained_wrongly"}
     assert report["answer_match"] == 1.0 and len(report["per_question"]) == 2
     assert not default_index.exists()  # --corpus never touches the default index
-    assert current_generation(tmp_path / "eval-index") is not None
+    assert current_manifest_path(tmp_path / "eval-index") is not None

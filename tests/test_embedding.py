@@ -77,8 +77,8 @@ def test_vectors_of_another_runtime_or_pooling_are_refused_or_rebuilt(base_setti
     assert len(report.added) == 5 and report.encoded_texts > report.encoded_passages == report.chunks
     assert progress[-1] == (report.chunks, report.chunks)  # the bar counts passages
     assistant = Assistant.open(index_dir, other)
-    assert assistant.data.manifest["sentence_vectors"] == "separate"
-    assert assistant.data.manifest["runtime"] == base_settings.runtime
+    assert assistant.store.manifest["sentence_vectors"] == "separate"
+    assert assistant.store.manifest["runtime"] == base_settings.runtime
 
 
 def test_cli_refuses_a_mixed_index_in_one_line(seed_index_dir):

