@@ -6,10 +6,8 @@ or changed (embedding is ~all of the cost) and drops documents whose files are g
 
 from __future__ import annotations
 
-import fcntl
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,8 +17,8 @@ from rag.chunking import Chunk, ChunkingSettings, chunk_document
 from rag.config import Settings
 from rag.corpus import Document, SkippedFile, load_corpus
 from rag.embedding import Embedder, describe_model, load_embedder
-from rag.local_store import read_manifest
 from rag.store import (CommitStats, IndexMissing, IndexProblem, NewDocument, Store, StoredDocument, create_store,
+                       recorded_roots, writer_lock,
                        open_store)
 
 Progress = Callable[[int, int], None]
@@ -66,18 +64,6 @@ def vector_texts(chunk: Chunk) -> list[str]:
 
 def chunking_settings(settings: Settings, embedder: Embedder) -> ChunkingSettings:
     return ChunkingSettings(min(settings.chunk_tokens, embedder.max_tokens), settings.chunk_overlap_sentences)
-
-
-@contextmanager
-def _locked(index_dir: Path) -> Iterator[None]:
-    """One writer at a time per index folder."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _previous(settings: Settings, embedder: Embedder, report: IngestReport) -> Store | None:
@@ -159,7 +145,7 @@ def index_documents(docs: list[Document], settings: Settings, roots: list[str],
     started = time.perf_counter()
     embedder = load_embedder(settings)
     chunking = chunking_settings(settings, embedder).__dict__
-    with _locked(settings.index_dir):
+    with writer_lock(settings):
         old = None if rebuild else _previous(settings, embedder, report)
         if old is not None and old.chunking != chunking:
             report.notes.append("passage size changed: every article is embedded again")
@@ -198,7 +184,7 @@ def _merge_if_needed(settings: Settings, model: str, report: IngestReport) -> No
 def compact(settings: Settings) -> CommitStats:
     """`rag compact`: merge every segment (up to the size cap) and drop deleted rows."""
     embedder_name = describe_model(settings)
-    with _locked(settings.index_dir):
+    with writer_lock(settings):
         store = open_store(settings, embedder_name)
         try:
             return store.merge(store.merge_plan(everything=True))
@@ -216,8 +202,7 @@ def check(settings: Settings) -> list[str]:
 
 
 def _recorded_roots(settings: Settings) -> list[str]:
-    manifest = read_manifest(settings.index_dir)
-    return list(manifest.get("roots", [])) if manifest else []
+    return recorded_roots(settings)
 
 
 def ingest(paths: list[Path] | None, settings: Settings, replace_roots: bool = False,

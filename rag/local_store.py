@@ -16,11 +16,13 @@ drops tombstoned rows.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,6 +42,18 @@ LEGACY_PREFIX = "gen-"  # format 1: one folder rewritten whole at every ingest
 MERGE_FACTOR = 10
 MAX_MERGED_CHUNKS = 200_000
 OPEN_RETRIES = 3
+
+
+@contextmanager
+def folder_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index folder."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _rebuild_hint(index_dir: Path) -> str:
@@ -131,6 +145,10 @@ class LocalStore:
         manifest = {"format_version": FORMAT_VERSION, "generation": 0, "model": model, "dim": dim,
                     "chunking": chunking, "roots": [], "segments": []}
         return cls(Path(index_dir), manifest)
+
+    def snapshot(self):
+        """Already one commit for the store's whole life: nothing to hold."""
+        return nullcontext()
 
     def close(self) -> None:
         for segment in self.segments:

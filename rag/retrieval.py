@@ -108,6 +108,10 @@ class Retriever:
         return lexical, weight
 
     def search(self, question: str, k_documents: int = 5, passages_per_document: int = 3) -> Retrieval:
+        with self.store.snapshot():  # every read of one question sees one committed state
+            return self._search(question, k_documents, passages_per_document)
+
+    def _search(self, question: str, k_documents: int, passages_per_document: int) -> Retrieval:
         vietnamese = detect_language(question) == "vi"
         question = self.store.spell_names(question)
         query = self.embedder.encode_queries([question])[0]
