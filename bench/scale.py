@@ -57,6 +57,7 @@ DATA = ROOT / "bench" / "data" / "xquad-vi"
 CACHE = ROOT / "bench" / "out" / "scale-vectors.npz"
 QUESTIONS = 200
 PASSAGES_PER_ARTICLE = 4
+ADDED_PASSAGES = 5  # about 600 words: the article added and removed
 PASSAGE_NOISE = 0.25
 SENTENCE_NOISE = 0.10
 SEED = 8
@@ -263,7 +264,7 @@ def measure_before(index_dir: Path, passages: int) -> dict:
     # Rebuild the synthetic corpus's documents from the index, plus one article: a whole generation.
     index_bytes = dir_bytes(index_dir)
     data = assistant.data
-    article = synthetic.article("added-article", 4)
+    article = synthetic.article("added-article", ADDED_PASSAGES)
     words = sum(len(c.text.split()) for c in article.chunks)
     docs, by_doc = [], {}
     for i, chunk in enumerate(data.chunks):
@@ -344,7 +345,7 @@ def measure(index_dir: Path, passages: int) -> dict:
     recall = dense_recall(store, real["question_vectors"][:QUESTIONS])
     synthetic = Synthetic.make(real)
     synthetic.rng = np.random.default_rng(passages)
-    article = synthetic.article("added-article", 4)
+    article = synthetic.article("added-article", ADDED_PASSAGES)
     words = sum(len(c.text.split()) for c in article.chunks)
     index_bytes = dir_bytes(index_dir)
     with _locked(index_dir):

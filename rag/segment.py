@@ -154,7 +154,8 @@ class Segment:
         db = sqlite3.connect(f"file:{directory / CHUNKS_DB}?mode=ro", uri=True, check_same_thread=False)
         ann = None
         if info.get("ann"):
-            ann = faiss.read_index(str(directory / ANN), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY)
+            # Memory-mapped in place: opening reads no vectors, a search touches the nodes it visits.
+            ann = faiss.read_index(str(directory / ANN), faiss.IO_FLAG_MMAP_IFC)
             ann.hnsw.efSearch = HNSW_EF_SEARCH
         segment = cls(directory, n, np.load(directory / PASSAGES, mmap_mode="r"),
                       np.load(directory / SENTENCES, mmap_mode="r"), np.load(directory / OFFSETS),
