@@ -212,6 +212,12 @@ def ingest(paths: list[Path] | None, settings: Settings, replace_roots: bool = F
     With no paths, re-sync the recorded folders (the seed articles for a new index). With
     `replace_roots`, the index mirrors exactly `paths`.
     """
+    with writer_lock(settings):  # the recorded folders are read and rewritten by one writer
+        return _ingest(paths, settings, replace_roots, rebuild, on_progress)
+
+
+def _ingest(paths: list[Path] | None, settings: Settings, replace_roots: bool, rebuild: bool,
+            on_progress: Progress | None) -> IngestReport:
     given = [str(Path(p).resolve()) for p in (paths or [])]
     roots = [] if replace_roots else _recorded_roots(settings)
     roots += [p for p in given if p not in roots]

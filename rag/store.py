@@ -8,6 +8,7 @@ retriever can gather candidates as numpy arrays and read text only for the few i
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Container, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -187,10 +188,31 @@ def create_store(settings: "Settings", model: str, dim: int, chunking: dict) -> 
     raise IndexProblem(f"unknown RAG_STORE {settings.store!r}: use 'local' or 'postgres'")
 
 
+_held = threading.local()
+
+
 @contextmanager
 def writer_lock(settings: "Settings") -> Iterator[None]:
     """One writer at a time per index: a file lock in the index folder, or an advisory lock held
-    in PostgreSQL (which also serialises ingests started on different machines)."""
+    in PostgreSQL (which also serialises ingests started on different machines). Re-entrant in
+    one thread, so an ingest can hold it from reading the mirrored folders to its commit."""
+    key = (settings.store, settings.database_url, settings.database_schema, str(settings.index_dir))
+    held = getattr(_held, "keys", None)
+    if held is None:
+        held = _held.keys = set()
+    if key in held:
+        yield
+        return
+    held.add(key)
+    try:
+        with _writer_lock(settings):
+            yield
+    finally:
+        held.discard(key)
+
+
+@contextmanager
+def _writer_lock(settings: "Settings") -> Iterator[None]:
     if settings.store == "postgres":
         from rag.pg_store import advisory_lock
 

@@ -14,7 +14,7 @@ import pytest
 from rag.assistant import Assistant
 from rag.ingest import ingest
 from rag.pg_store import PgStore
-from rag.store import open_store
+from rag.store import create_store, open_store
 
 from conftest import SEEDS
 
@@ -27,11 +27,20 @@ QUESTIONS = [
 ]
 
 
+def copy_into(settings, local) -> None:
+    """The local seed index's documents, with their very vectors, committed into PostgreSQL
+    (cheaper than embedding the seeds again; `rag ingest` itself is tested below)."""
+    docs = [d for s, segment in enumerate(local.segments) for d in segment.read_documents(local._deleted(s))]
+    store = create_store(settings, local.model, local.dim, local.chunking)
+    store.commit(docs, [], local.roots, replace_all=True)
+    store.close()
+
+
 @pytest.fixture(scope="module")
-def pg_settings(pg_url, base_settings):
-    """The seed articles indexed into PostgreSQL (schema `seeds`)."""
+def pg_settings(pg_url, base_settings, seed_assistant):
+    """The seed articles in PostgreSQL (schema `seeds`)."""
     settings = base_settings.with_database(pg_url, "seeds")
-    ingest([SEEDS], settings)
+    copy_into(settings, seed_assistant.store)
     return settings
 
 
@@ -94,10 +103,10 @@ def first_model(settings) -> str:
     return describe_model(settings)
 
 
-def test_two_ingests_at_once_while_questions_are_answered(pg_url, base_settings, tmp_path):
+def test_two_ingests_at_once_while_questions_are_answered(pg_url, base_settings, seed_assistant, tmp_path):
     """The advisory lock serialises the writers; readers never fail and then see both folders."""
     settings = base_settings.with_database(pg_url, "concurrent")
-    ingest([SEEDS], settings)
+    copy_into(settings, seed_assistant.store)
     reader = Assistant.open(settings=settings)
     folders = []
     for name, text in [("a", "Cảng Lạch Huyện đón tàu container lớn nhất từ trước đến nay."),
