@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rag.answer import Answer, extractive_answer
 from rag.config import Settings
-from rag.embedding import Embedder, load_embedder
+from rag.embedding import Embedder, describe_model, load_embedder
 from rag.generation import Generator
 from rag.ingest import IngestReport, Progress, ingest
 from rag.retrieval import Retrieval, Retriever
@@ -56,9 +56,8 @@ class Assistant:
     def open(cls, index_dir: Path | str | None = None, settings: Settings | None = None) -> "Assistant":
         """Open an existing index; raises `rag.store.IndexProblem` with what to run if unusable."""
         settings = (settings or Settings.from_env()).with_index_dir(Path(index_dir) if index_dir else None)
-        embedder = load_embedder(settings)
-        return cls(settings, open_store(settings, embedder.name), embedder,
-                   Generator.from_settings(settings))
+        store = open_store(settings, describe_model(settings))  # fail fast, before the model loads
+        return cls(settings, store, load_embedder(settings), Generator.from_settings(settings))
 
     @classmethod
     def open_or_build(cls, settings: Settings | None = None, on_progress: Progress | None = None,

@@ -201,10 +201,6 @@ def check(settings: Settings) -> list[str]:
         store.close()
 
 
-def _recorded_roots(settings: Settings) -> list[str]:
-    return recorded_roots(settings)
-
-
 def ingest(paths: list[Path] | None, settings: Settings, replace_roots: bool = False,
            rebuild: bool = False, on_progress: Progress | None = None) -> IngestReport:
     """Add `paths` to the folders this index mirrors, then sync the index with all of them.
@@ -219,7 +215,7 @@ def ingest(paths: list[Path] | None, settings: Settings, replace_roots: bool = F
 def _ingest(paths: list[Path] | None, settings: Settings, replace_roots: bool, rebuild: bool,
             on_progress: Progress | None) -> IngestReport:
     given = [str(Path(p).resolve()) for p in (paths or [])]
-    roots = [] if replace_roots else _recorded_roots(settings)
+    roots = [] if replace_roots else recorded_roots(settings)
     roots += [p for p in given if p not in roots]
     if not roots:
         roots = [str(settings.seeds_dir.resolve())]

@@ -21,7 +21,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,16 +32,17 @@ from rag.chunking import Chunk
 from rag.lexical_set import SegmentedLexical
 from rag.segment import Segment, write_segment
 from rag.store import (CommitStats, IndexCorrupt, IndexMissing, IndexModelMismatch, IndexOutdated,
-                       LexicalCandidates, NewDocument, StoredDocument)
+                       IndexWriteFailed, LexicalCandidates, NewDocument, StoredDocument)
 
 FORMAT_VERSION = 2
 CURRENT_FILE = "CURRENT"
 MANIFEST_PREFIX = "manifest-"
 SEGMENT_PREFIX = "seg-"
 LEGACY_PREFIX = "gen-"  # format 1: one folder rewritten whole at every ingest
+ROOTS_FILE = "roots.json"
 MERGE_FACTOR = 10
 MAX_MERGED_CHUNKS = 200_000
-OPEN_RETRIES = 3
+OPEN_RETRIES = 5
 
 
 @contextmanager
@@ -60,21 +61,61 @@ def _rebuild_hint(index_dir: Path) -> str:
     return f"run `rag ingest --rebuild --index-dir {index_dir}`"
 
 
+def _has_committed(index_dir: Path) -> bool:
+    """Whether an index was ever committed here (then a missing CURRENT is damage, not "no index",
+    and a read command must not build a new index over it)."""
+    return (index_dir / ROOTS_FILE).is_file() or any(
+        p.name.startswith((MANIFEST_PREFIX, SEGMENT_PREFIX, LEGACY_PREFIX)) for p in index_dir.iterdir())
+
+
 def current_manifest_path(index_dir: Path) -> Path | None:
-    """The committed manifest (or, for a format-1 index, its generation folder)."""
+    """The committed manifest (or, for a format-1 index, its generation folder); None when no
+    index was ever committed. Raises `IndexCorrupt` when CURRENT is damaged."""
     pointer = index_dir / CURRENT_FILE
-    if not pointer.is_file():
-        return None
     try:
-        name = pointer.read_text(encoding="utf-8").strip()
-    except (OSError, UnicodeDecodeError):
-        return index_dir / "?"
-    return index_dir / name if name else index_dir / "?"
+        raw = pointer.read_bytes()
+    except FileNotFoundError:
+        if index_dir.is_dir() and _has_committed(index_dir):
+            raise IndexCorrupt(f"{CURRENT_FILE} is missing") from None
+        return None
+    except OSError as err:
+        raise IndexCorrupt(f"{CURRENT_FILE} cannot be read: {err.strerror}") from None
+    try:
+        name = raw.decode("utf-8").strip()
+    except UnicodeDecodeError:
+        raise IndexCorrupt(f"{CURRENT_FILE} is not text") from None
+    if not name or "/" in name or not name.startswith((MANIFEST_PREFIX, LEGACY_PREFIX)):
+        raise IndexCorrupt(f"{CURRENT_FILE} does not name a manifest")
+    return index_dir / name
+
+
+def _pointer(index_dir: Path) -> bytes | None:
+    try:
+        return (index_dir / CURRENT_FILE).read_bytes()
+    except OSError:
+        return None
+
+
+def recorded_roots(index_dir: Path) -> list[str]:
+    """The folders the index mirrors: kept in ROOTS_FILE beside the manifests, so a rebuild after
+    a damaged manifest (or of a format-1 index, from its manifest) still knows them."""
+    for read in (lambda: json.loads((index_dir / ROOTS_FILE).read_text(encoding="utf-8")),
+                 lambda: (read_manifest(index_dir) or {}).get("roots")):
+        try:
+            roots = read()
+        except (OSError, ValueError):
+            continue
+        if isinstance(roots, list) and all(isinstance(r, str) for r in roots):
+            return roots
+    return []
 
 
 def read_manifest(index_dir: Path) -> dict | None:
     """The committed manifest (either format), or None when there is no readable one."""
-    path = current_manifest_path(index_dir)
+    try:
+        path = current_manifest_path(index_dir)
+    except IndexCorrupt:
+        return None
     if path is None:
         return None
     if path.name.startswith(LEGACY_PREFIX):
@@ -106,35 +147,42 @@ class LocalStore:
         """Open the committed state; raise an `IndexProblem` whose message says what to run."""
         index_dir = Path(index_dir)
         for attempt in range(OPEN_RETRIES):
-            path = current_manifest_path(index_dir)
-            if path is None:
-                raise IndexMissing(f"no index in {index_dir}: run `rag ingest --index-dir {index_dir}` to build it")
-            if path.name.startswith(LEGACY_PREFIX) and path.is_dir():
-                raise IndexOutdated(
-                    f"index in {index_dir} was written by an older release (format 1): "
-                    f"{_rebuild_hint(index_dir)} to upgrade it (the folders it mirrors are kept)")
+            before = _pointer(index_dir)
             try:
+                path = current_manifest_path(index_dir)
+                if path is None:
+                    raise IndexMissing(f"no index in {index_dir}: run `rag ingest --index-dir {index_dir}` to build it")
+                if path.name.startswith(LEGACY_PREFIX) and path.is_dir():
+                    raise IndexOutdated(
+                        f"index in {index_dir} was written by an older release (format 1): "
+                        f"{_rebuild_hint(index_dir)} to upgrade it (the folders it mirrors are kept)")
                 return cls._open(index_dir, path, model)
-            except (IndexCorrupt, OSError, ValueError, KeyError, RuntimeError) as err:
-                if isinstance(err, IndexModelMismatch):
-                    raise
-                if current_manifest_path(index_dir) != path and attempt + 1 < OPEN_RETRIES:
+            except (IndexMissing, IndexOutdated, IndexModelMismatch):
+                raise
+            except Exception as err:  # any unreadable part (faiss, numpy, sqlite, bm25s raise their own)
+                if attempt + 1 < OPEN_RETRIES and _pointer(index_dir) != before:
                     continue  # a writer committed (and cleaned up) while we opened: take the new state
-                raise IndexCorrupt(f"index in {index_dir} is damaged ({err}): {_rebuild_hint(index_dir)}") from None
+                raise IndexCorrupt(f"index in {index_dir} is damaged ({err or type(err).__name__}): "
+                                   f"{_rebuild_hint(index_dir)}") from None
         raise AssertionError("unreachable")
 
     @classmethod
     def _open(cls, index_dir: Path, path: Path, model: str) -> "LocalStore":
         manifest = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(manifest, dict) or manifest.get("format_version") != FORMAT_VERSION:
-            raise IndexCorrupt(f"unknown index format {manifest.get('format_version') if isinstance(manifest, dict) else None!r}")
+        if not isinstance(manifest, dict):
+            raise IndexCorrupt("the manifest is not an object")
+        if manifest.get("format_version") != FORMAT_VERSION:
+            raise IndexCorrupt(f"unknown index format {manifest.get('format_version')!r}")
+        checksums = manifest.get("checksums")
+        if not isinstance(checksums, dict) or set(checksums) != {i["name"] for i in manifest["segments"]}:
+            raise IndexCorrupt("the manifest lists no checksums for its segments")
         if manifest["model"] != model:
             raise IndexModelMismatch(
                 f"index in {index_dir} was built with {manifest['model']!r}, not {model!r}: "
                 f"{_rebuild_hint(index_dir)} or set RAG_EMBED_MODEL to match")
         segments, dead = [], []
         for info in manifest["segments"]:
-            segment = Segment.open(index_dir / info["name"], info)
+            segment = Segment.open(index_dir / info["name"], info, checksums[info["name"]])
             segments.append(segment)
             dead.append(segment.rows_of(info.get("deleted", [])))
         return cls(index_dir, manifest, segments, dead)
@@ -143,7 +191,7 @@ class LocalStore:
     def create(cls, index_dir: Path, model: str, dim: int, chunking: dict) -> "LocalStore":
         """An empty store; its first commit replaces whatever the folder held."""
         manifest = {"format_version": FORMAT_VERSION, "generation": 0, "model": model, "dim": dim,
-                    "chunking": chunking, "roots": [], "segments": []}
+                    "chunking": chunking, "roots": [], "segments": [], "checksums": {}}
         return cls(Path(index_dir), manifest)
 
     def snapshot(self):
@@ -271,16 +319,48 @@ class LocalStore:
         `added`), then switch to the new manifest. The caller holds the writer lock."""
         stats = CommitStats()
         infos = [] if replace_all else [dict(i) for i in self.manifest["segments"]]
+        checksums = {} if replace_all else dict(self.manifest.get("checksums", {}))
         gone = set(removed) | {d.doc.doc_id for d in added}
         if not replace_all and gone:
             self._tombstone(infos, gone)
-        if added:
-            info = write_segment(self.index_dir / f"{SEGMENT_PREFIX}{uuid.uuid4().hex[:12]}", added, self.dim)
-            infos.append(info)
-            stats.bytes_written += info["bytes"]
-            stats.segments = 1
-        stats.bytes_written += self._switch({**self.manifest, "roots": roots, "segments": infos})
+        with self._writing() as new_segment:
+            if added:
+                info, digest = write_segment(new_segment(), added, self.dim)
+                infos.append(info)
+                checksums[info["name"]] = digest
+                stats.bytes_written += info["bytes"]
+                stats.segments = 1
+            stats.bytes_written += self._switch({**self.manifest, "roots": roots, "segments": infos,
+                                                 "checksums": checksums})
         return stats
+
+    @contextmanager
+    def _writing(self) -> Iterator[Callable[[], Path]]:
+        """Hand out new segment folders; if writing fails (a full disk), remove them and every
+        file of the unfinished commit, and say so in one line: the previous commit stands."""
+        made: list[Path] = []
+
+        def new_segment() -> Path:
+            made.append(self.index_dir / f"{SEGMENT_PREFIX}{uuid.uuid4().hex[:12]}")
+            return made[-1]
+
+        committed = _pointer(self.index_dir)
+        try:
+            yield new_segment
+        except OSError as err:
+            if _pointer(self.index_dir) == committed:
+                for path in made:
+                    shutil.rmtree(path, ignore_errors=True)
+                for path in self.index_dir.glob(f".{CURRENT_FILE}.*"):
+                    path.unlink(missing_ok=True)
+                current = current_manifest_path(self.index_dir) if committed else None
+                for path in self.index_dir.glob(f"{MANIFEST_PREFIX}*"):
+                    if current is None or path.name != current.name:
+                        path.unlink(missing_ok=True)
+                for path in self.index_dir.glob(f".{ROOTS_FILE}.*"):
+                    path.unlink(missing_ok=True)
+            raise IndexWriteFailed(f"cannot write the index in {self.index_dir}: "
+                                   f"{err.strerror or err}; the previous index is unchanged") from None
 
     def _tombstone(self, infos: list[dict], doc_ids: set[str]) -> None:
         for s, (info, segment) in enumerate(zip(infos, self.segments)):
@@ -300,6 +380,10 @@ class LocalStore:
         path = self.index_dir / f"{MANIFEST_PREFIX}{generation:06d}.json"
         text = json.dumps(manifest, ensure_ascii=False, indent=1)
         _write_durably(path, text)
+        if recorded_roots(self.index_dir) != manifest["roots"] or not (self.index_dir / ROOTS_FILE).is_file():
+            roots_tmp = self.index_dir / f".{ROOTS_FILE}.{uuid.uuid4().hex[:6]}"
+            _write_durably(roots_tmp, json.dumps(manifest["roots"], ensure_ascii=False))
+            os.replace(roots_tmp, self.index_dir / ROOTS_FILE)
         tmp = self.index_dir / f".{CURRENT_FILE}.{uuid.uuid4().hex[:6]}"
         _write_durably(tmp, path.name + "\n")
         os.replace(tmp, self.index_dir / CURRENT_FILE)
@@ -339,22 +423,28 @@ class LocalStore:
     def merge(self, groups: list[list[int]]) -> CommitStats:
         """Rewrite each group as one segment (live rows only), then commit all at once."""
         stats = CommitStats()
-        infos = [dict(i) for i in self.manifest["segments"]]
-        replaced: set[int] = set()
-        new_infos = []
-        for group in groups:
-            docs = [d for i in group for d in self.segments[i].read_documents(self._deleted(i))]
-            if docs:
-                info = write_segment(self.index_dir / f"{SEGMENT_PREFIX}{uuid.uuid4().hex[:12]}", docs, self.dim)
-                new_infos.append(info)
-                stats.bytes_written += info["bytes"]
-            replaced.update(group)
-            stats.merged += [self.segments[i].directory.name for i in group]
         if not groups:
             return stats
-        kept = [info for i, info in enumerate(infos) if i not in replaced]
-        stats.segments = len(new_infos)
-        stats.bytes_written += self._switch({**self.manifest, "segments": kept + new_infos})
+        infos = [dict(i) for i in self.manifest["segments"]]
+        checksums = dict(self.manifest["checksums"])
+        replaced: set[int] = set()
+        new_infos = []
+        with self._writing() as new_segment:
+            for group in groups:
+                docs = [d for i in group for d in self.segments[i].read_documents(self._deleted(i))]
+                if docs:
+                    info, digest = write_segment(new_segment(), docs, self.dim)
+                    new_infos.append(info)
+                    checksums[info["name"]] = digest
+                    stats.bytes_written += info["bytes"]
+                replaced.update(group)
+                stats.merged += [self.segments[i].directory.name for i in group]
+            kept = [info for i, info in enumerate(infos) if i not in replaced]
+            for i in replaced:
+                checksums.pop(infos[i]["name"], None)
+            stats.segments = len(new_infos)
+            stats.bytes_written += self._switch({**self.manifest, "segments": kept + new_infos,
+                                                 "checksums": checksums})
         return stats
 
     def check(self) -> list[str]:
@@ -382,7 +472,10 @@ def _fsync_dir(directory: Path) -> None:
 def remove_unreferenced(index_dir: Path) -> None:
     """Delete segments, manifests and format-1 generations the committed manifest does not use
     (left by older commits, merges, or runs killed half-way). Called by the writer only."""
-    current = current_manifest_path(index_dir)
+    try:
+        current = current_manifest_path(index_dir)
+    except IndexCorrupt:
+        return
     manifest = read_manifest(index_dir)
     if current is None or manifest is None or manifest.get("format_version") != FORMAT_VERSION:
         return
@@ -391,7 +484,8 @@ def remove_unreferenced(index_dir: Path) -> None:
         name = path.name
         if name.startswith(SEGMENT_PREFIX) and name not in used or name.startswith(LEGACY_PREFIX):
             shutil.rmtree(path, ignore_errors=True)
-        elif name.startswith(MANIFEST_PREFIX) and name != current.name or name.startswith(f".{CURRENT_FILE}."):
+        elif (name.startswith(MANIFEST_PREFIX) and name != current.name
+              or name.startswith((f".{CURRENT_FILE}.", f".{ROOTS_FILE}."))):
             path.unlink(missing_ok=True)
 
 

@@ -71,8 +71,9 @@ def fsync_tree(directory: Path) -> None:
             os.close(fd)
 
 
-def write_segment(directory: Path, docs: list[NewDocument], dim: int) -> dict:
-    """Write `docs` as a new segment in `directory` (which must not exist); returns its info."""
+def write_segment(directory: Path, docs: list[NewDocument], dim: int) -> tuple[dict, str]:
+    """Write `docs` as a new segment in `directory` (which must not exist); returns its info and
+    the sha256 of its checksums file (the manifest records it: a swapped segment is caught)."""
     directory.mkdir(parents=True)
     chunks = [c for d in docs for c in d.chunks]
     _write_tables(directory / CHUNKS_DB, docs)
@@ -95,8 +96,9 @@ def write_segment(directory: Path, docs: list[NewDocument], dim: int) -> dict:
              for p in sorted(directory.rglob("*")) if p.is_file()}
     (directory / CHECKSUMS).write_text(json.dumps(files, indent=0), encoding="utf-8")
     fsync_tree(directory)
-    return {"name": directory.name, "n_chunks": len(chunks), "n_docs": len(docs), "ann": ann,
+    info = {"name": directory.name, "n_chunks": len(chunks), "n_docs": len(docs), "ann": ann,
             "bytes": sum(f["bytes"] for f in files.values()) + (directory / CHECKSUMS).stat().st_size}
+    return info, sha256(directory / CHECKSUMS)
 
 
 def _write_tables(path: Path, docs: list[NewDocument]) -> None:
@@ -141,9 +143,13 @@ class Segment:
     _doc_ids: list[str] | None = None
 
     @classmethod
-    def open(cls, directory: Path, info: dict) -> "Segment":
-        """Open without hashing: sizes are checked against checksums.json (`rag check` hashes)."""
-        expected = json.loads((directory / CHECKSUMS).read_text(encoding="utf-8"))
+    def open(cls, directory: Path, info: dict, digest: str) -> "Segment":
+        """Open without hashing the data: the small checksums file must match the manifest's
+        digest and every file its recorded size; `rag check` hashes everything."""
+        raw = (directory / CHECKSUMS).read_bytes()
+        if hashlib.sha256(raw).hexdigest() != digest:
+            raise IndexCorrupt(f"{directory.name}/{CHECKSUMS} does not match the manifest")
+        expected = json.loads(raw)
         for name, facts in expected.items():
             path = directory / name
             if not path.is_file():

@@ -38,6 +38,10 @@ class IndexModelMismatch(IndexProblem):
     pass
 
 
+class IndexWriteFailed(IndexProblem):
+    """Writing failed (e.g. a full disk); what was written is removed, the previous index stands."""
+
+
 class IndexOutdated(IndexProblem):
     """Written by an older release in a format this one does not read."""
 
@@ -231,10 +235,9 @@ def recorded_roots(settings: "Settings") -> list[str]:
         from rag.pg_store import recorded_roots as pg_roots
 
         return pg_roots(settings.database_url, settings.database_schema)
-    from rag.local_store import read_manifest
+    from rag.local_store import recorded_roots as local_roots
 
-    manifest = read_manifest(settings.index_dir)
-    return list(manifest.get("roots", [])) if manifest else []
+    return local_roots(settings.index_dir)
 
 
 def describe_location(settings: "Settings") -> str:
