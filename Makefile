@@ -5,7 +5,7 @@ PY      := $(VENV)/bin/python
 STAMP   := $(VENV)/.installed-stamp
 SUDO    := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install browser local-llm run test bench clean
+.PHONY: install browser local-llm run test bench screenshot clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -40,10 +40,16 @@ test: install browser local-llm
 
 bench: install
 	$(PY) bench/xquad.py  # retrieval quality per method and language, indexing and eval speed
+	$(PY) bench/scale.py --passages 10000  # the segmented store at 10k synthetic passages (bigger: --passages N)
 	$(PY) bench/seeds_eval.py  # the seed questions: hit@k, abstention, answer match, ask latency
 	$(PY) bench/calibrate_abstention.py  # the abstention thresholds in rag/config.py
 	$(PY) bench/load.py  # the chat page under 16 concurrent conversations (loopback)
 	$(PY) bench/answer_quality.py  # the configured LLM (RAG_LLM…), or the extractive baseline
 
+# The README's pictures of the chat page (desktop and phone), taken in real Chromium. Tests never
+# write them; run this after changing the page.
+screenshot: install browser
+	$(PY) -m app.screenshot --out docs
+
 clean:
-	rm -rf $(VENV) index/CURRENT index/gen-*
+	rm -rf $(VENV) index/CURRENT index/gen-* index/manifest-* index/seg-* index/roots.json

@@ -32,8 +32,12 @@ def question_html(question: str, note: str | None = None) -> str:
     return f'<div class="rag-question">{_lines(question)}</div>{note_html}'
 
 
-def partial_html(text: str, language: str) -> str:
-    """The answer while it is being composed: plain escaped text, markers not yet links."""
+def partial_html(text: str, language: str, stopped: bool = False) -> str:
+    """The answer while it is being composed (plain escaped text, markers not yet links), or
+    what was composed when the user stopped it."""
+    if stopped:
+        note = f'<div class="rag-note rag-stopped">{escape(label(language, "stopped"))}</div>'
+        return f'<div class="rag-answer rag-partial rag-halted">{_lines(text)}</div>{note}'
     body = _lines(text) if text else escape(label(language, "composing"))
     return f'<div class="rag-answer rag-partial">{body}</div>'
 
@@ -82,12 +86,15 @@ def date_label(date: str, language: str) -> str:
 
 
 def source_html(citation: Citation, turn_id: int, language: str) -> str:
-    """One source: a compact summary line that opens onto the passage."""
+    """One source: a closed line that leads with its number and date (never cut off, however long
+    the title), then the cited sentence, so two citations of one article read differently."""
     title = escape(citation.title or citation.doc_id)
     date = escape(date_label(citation.date, language))
+    quote = escape(citation.sentence or citation.text[:200])
     return (f'<details class="rag-source" id="{source_id(turn_id, citation.n)}">'
-            f'<summary><span class="rag-n">[{citation.n}]</span> <span class="rag-title">{title}</span>'
-            f' <span class="rag-date">· {date}</span></summary>'
+            f'<summary><span class="rag-line"><span class="rag-n">[{citation.n}]</span> '
+            f'<span class="rag-date">{date}</span> <span class="rag-title">· {title}</span></span>'
+            f'<span class="rag-quote">“{quote}”</span></summary>'
             f'<div class="rag-passage">{highlighted_passage(citation)}</div>'
             f'<div class="rag-doc">{escape(citation.doc_id)}</div></details>')
 
@@ -104,9 +111,31 @@ def answer_html(answer: Answer, turn_id: int, language: str, notes: list[str] | 
     return "".join(parts)
 
 
-def status_html(text: str, done: int = 0, total: int = 0) -> str:
-    """The start-up banner (model loading, seed indexing) with a progress bar when counts are known."""
-    bar = ""
-    if total > 0:
-        bar = f'<progress class="rag-progress" value="{done}" max="{total}"></progress>'
-    return f'<div class="rag-status">{escape(text)}{bar}</div>'
+def status_html(lines: list[str], done: float = 0, total: float = 0) -> str:
+    """A progress banner (start-up, upload): its lines of text and a bar of `done` out of `total`."""
+    bar = f'<progress class="rag-progress" value="{done}" max="{total}"></progress>' if total > 0 else ""
+    text = "".join(f"<div>{escape(line)}</div>" for line in lines)
+    return f'<div class="rag-status">{text}{bar}</div>'
+
+
+def article_html(doc_id: str, title: str, date: str, url: str, text: str,
+                 cited: list[tuple[int, int]], language: str) -> str:
+    """An article whole, its sentences cited in this conversation in <mark>, its URL linked."""
+    marks = sorted((s, e) for s, e in cited if 0 <= s < e <= len(text))
+    out, last = [], 0
+    for start, end in marks:
+        if start < last:
+            continue  # overlapping citations: the first one is marked
+        out.append(_lines(text[last:start]))
+        out.append(f"<mark>{_lines(text[start:end])}</mark>")
+        last = end
+    out.append(_lines(text[last:]))
+    link = ""
+    if url.startswith(("http://", "https://")):
+        link = (f' · <a href="{escape(url, quote=True)}" target="_blank" rel="noopener noreferrer">'
+                f'{escape(label(language, "open_url"))}</a>')
+    note = f'<div class="rag-note">{escape(label(language, "cited_here"))}</div>' if marks else ""
+    return (f'<div class="rag-article-view" data-doc="{escape(doc_id, quote=True)}">'
+            f'<h3>{escape(title or doc_id)}</h3>'
+            f'<div class="rag-article-meta">{escape(date_label(date, language))} · {escape(doc_id)}{link}</div>'
+            f'{note}<div class="rag-article-text">{"".join(out)}</div></div>')

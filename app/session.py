@@ -1,21 +1,27 @@
 """One browser session's chat: its `Conversation`, its turns, and the messages they render to.
 
-Kept free of Gradio so the page's behaviour (cutting long questions, labels, feedback lookup)
-can be tested directly. The messages are always rebuilt from the turns, so switching the page
-language relabels earlier answers too.
+Kept free of Gradio so the page's behaviour (cutting long questions, labels, feedback lookup,
+history records) can be tested directly. The messages are always rebuilt from the turns, so
+switching the page language relabels earlier answers too.
+
+History lives in the browser, not on the server: `to_record` turns a session into plain JSON
+the page keeps in the browser's localStorage, and `ChatSession.restore` rebuilds a session (and
+its `Conversation`, so follow-ups still work) from that JSON after a reload.
 """
 
 from __future__ import annotations
 
 import itertools
+import time
+import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 from app import render
-from app.i18n import AUTO, label, resolve
-from rag.answer import Answer
+from app.i18n import AUTO, LANGUAGES, label, resolve
+from rag.answer import Answer, Citation
 from rag.assistant import MAX_QUESTION_CHARS, BadQuestion, prepare_question
-from rag.chat import Conversation
+from rag.chat import Conversation, Turn
 from rag.text import normalize
 
 # Turn ids are unique in the process, so element ids of passages never collide on a page.
@@ -33,6 +39,8 @@ class PageTurn:
     partial: str = ""
     answer: Answer | None = None
     searched_for: str | None = None
+    answer_id: str = field(default_factory=lambda: uuid.uuid4().hex)  # names the vote on it
+    stopped: bool = False       # the user stopped it before it finished
 
     @property
     def was_cut(self) -> bool:
@@ -44,6 +52,7 @@ class ChatSession:
     conversation: Conversation
     choice: str = AUTO          # the language switch: "auto", "vi" or "en"
     turns: list[PageTurn] = field(default_factory=list)
+    conversation_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def language(self) -> str:
@@ -60,7 +69,9 @@ class ChatSession:
         turn = PageTurn(prepared.text, prepared.language, next(_turn_ids), typed)
         self.turns.append(turn)
         yield self.messages()
-        for item in self.conversation.ask_stream(prepared.text):
+        # With the switch on a language, the answer's own words follow it too.
+        language = self.choice if self.choice in LANGUAGES else None
+        for item in self.conversation.ask_stream(prepared.text, language=language):
             if isinstance(item, Answer):
                 turn.answer = item
                 standalone = self.conversation.turns[-1].standalone if self.conversation.turns else None
@@ -69,6 +80,15 @@ class ChatSession:
             else:
                 turn.partial += item
             yield self.messages()
+
+    def regenerate(self) -> str | None:
+        """Forget the last turn (finished or stopped) and return its question to ask again."""
+        if not self.turns:
+            return None
+        turn = self.turns.pop()
+        if turn.answer is not None and self.conversation.turns:
+            self.conversation.turns.pop()
+        return turn.question
 
     def messages(self) -> list[Message]:
         """The chat as Gradio message dicts (HTML content), user and assistant alternating."""
@@ -84,22 +104,79 @@ class ChatSession:
 
     def _answer_content(self, turn: PageTurn, lang: str) -> str:
         if turn.answer is None:
-            return render.partial_html(turn.partial, lang)
+            return render.partial_html(turn.partial, lang, turn.stopped)
         notes = [label(lang, "searched", question=turn.searched_for)] if turn.searched_for else []
         # The library's own notes, minus the ones the page already shows in the user's language.
         notes += [n for n in turn.answer.notes
                   if not n.startswith("searched for:") and not n.startswith("question cut")]
         return render.answer_html(turn.answer, turn.turn_id, lang, notes)
 
-    def answer_at(self, index: int) -> Answer | None:
-        """The finished answer shown as message `index` (what a thumbs click refers to)."""
+    def turn_at(self, index: int) -> PageTurn | None:
+        """The turn whose answer is shown as message `index` (what a thumbs click refers to)."""
         if index % 2 != 1 or not 0 <= index // 2 < len(self.turns):
             return None
-        return self.turns[index // 2].answer
+        return self.turns[index // 2]
+
+    def answer_at(self, index: int) -> Answer | None:
+        turn = self.turn_at(index)
+        return turn.answer if turn else None
 
     def last_answer(self) -> Answer | None:
         return self.turns[-1].answer if self.turns else None
 
+    def cited_spans(self, doc_id: str, chunk_starts: dict[str, int]) -> list[tuple[int, int]]:
+        """Where this conversation's citations of `doc_id` sit in the article's text."""
+        spans = []
+        for turn in self.turns:
+            for c in turn.answer.citations if turn.answer else []:
+                if c.doc_id == doc_id and c.chunk_id in chunk_starts:
+                    base = chunk_starts[c.chunk_id]
+                    spans.append((base + c.sentence_start, base + c.sentence_end))
+        return spans
+
     def reset(self) -> None:
         self.conversation.reset()
         self.turns.clear()
+        self.conversation_id = uuid.uuid4().hex
+
+    # --- history kept in the browser -------------------------------------------------------
+
+    def to_record(self) -> dict | None:
+        """This conversation as JSON for the browser, or None while it has no finished answer."""
+        done = [t for t in self.turns if t.answer is not None]
+        if not done:
+            return None
+        standalone = {id(t.answer): t.standalone for t in self.conversation.turns}
+        return {"id": self.conversation_id, "title": done[0].question[:80], "updated": int(time.time()),
+                "turns": [{"question": t.question, "language": t.language, "typed_length": t.typed_length,
+                           "searched_for": t.searched_for, "answer_id": t.answer_id,
+                           "standalone": standalone.get(id(t.answer), t.question),
+                           "answer": _answer_record(t.answer)} for t in done]}
+
+    @classmethod
+    def restore(cls, conversation: Conversation, record: dict, choice: str = AUTO) -> "ChatSession":
+        """A session rebuilt from `to_record` JSON; a damaged record gives what could be read."""
+        session = cls(conversation, choice, conversation_id=str(record.get("id") or uuid.uuid4().hex))
+        for item in record.get("turns") or []:
+            try:
+                answer = _answer_from(item["answer"])
+                turn = PageTurn(str(item["question"]), str(item["language"]), next(_turn_ids),
+                                int(item["typed_length"]), answer=answer,
+                                searched_for=item.get("searched_for"), answer_id=str(item["answer_id"]))
+            except (KeyError, TypeError, ValueError):
+                continue
+            session.turns.append(turn)
+            conversation.turns.append(Turn(turn.question, str(item.get("standalone") or turn.question), answer))
+        return session
+
+
+def _answer_record(answer: Answer) -> dict:
+    return {**answer.to_json(), "retrieved_doc_ids": answer.retrieved_doc_ids}
+
+
+def _answer_from(data: dict) -> Answer:
+    known = {f.name for f in fields(Citation)}
+    citations = [Citation(**{k: v for k, v in c.items() if k in known}) for c in data.get("citations") or []]
+    return Answer(str(data["question"]), str(data["answer"]), str(data["language"]), bool(data["abstained"]),
+                  citations, list(data.get("retrieved_doc_ids") or []), list(data.get("notes") or []))
+

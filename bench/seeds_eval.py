@@ -1,8 +1,9 @@
 """The seed articles: eval/seeds.jsonl bars, the Hai Phong questions, and warm `ask` latency.
 
 Prints: retrieval metrics on answerable questions (all and per language), abstention rates,
-answer match (expected string inside the cited sentences), the two Hai Phong answers, and the
-median/p95 time of a warm `Assistant.ask` (model loaded, index open) over the test questions.
+answer match (expected string inside the cited sentences), short answers on the fact questions
+(who / when / how many / where: SQuAD exact match and F1 per language), the two Hai Phong
+answers, and the median/p95 time of a warm `Assistant.ask` (model loaded, index open).
 
 Usage: python bench/seeds_eval.py
 """
@@ -61,7 +62,15 @@ def main() -> None:
     print(f"| expected answer in cited sentences | {report['answer_match']:.3f} |")
     print(f"| warm ask, median ({len(timings)} calls) | {statistics.median(timings):.0f} ms |")
     print(f"| warm ask, p95 | {sorted(timings)[int(0.95 * len(timings)) - 1]:.0f} ms |")
+    print("\n| short answers, fact questions | n | answered | exact match | F1 |\n|---|---|---|---|---|")
+    for lang, kinds in report["short_answer"].items():
+        for kind, k in kinds.items():
+            print(f"| {lang}, {kind} | {k['n']} | {k['answered']:.3f} | {k['exact_match']:.3f} | {k['f1']:.3f} |")
+    for r in report["per_question"]:
+        if "short" in r:
+            print(f"  short: {r['id']} {r['short']['kind']} {r['short']['short_answer']!r} F1 {r['short']['f1']:.2f}")
     for answer in hai_phong:
+        print(f"| {answer.question} | short answer: {answer.short_answer} |")
         named = [n for n in NAMES if n in answer.answer]
         print(f"| {answer.question} | names {', '.join(named) or 'none'}; dates "
               f"{', '.join(sorted({c.date for c in answer.citations}))} |")

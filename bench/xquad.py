@@ -8,16 +8,27 @@ Prints two tables from one run:
    of the whole evaluation (index + 2380 questions through `Assistant.ask`).
 
 Usage: python bench/xquad.py [--limit N]   (N questions per language, for a quick look)
+       python bench/xquad.py --report DIR   (also an HTML report with plots, rag/report.py)
        python bench/xquad.py --speed-only | --eval-time-only   (one of the timings alone)
+       python bench/xquad.py --encoders [--limit N]   (issue 12: the encoder path before and now)
+       python bench/xquad.py --quality-only [--index-dir DIR]   (retrieval and short answers only;
+           DIR is built once and reused)
+
+`--encoders` runs both encoder paths in one process: the old one (RAG_RUNTIME=torch,
+RAG_SENTENCE_VECTORS=separate) and the new default (onnx-int8, late sentence vectors). For each:
+passages indexed per second (wall and CPU time; the machine is shared, CPU time is the steadier),
+the hybrid retrieval table (hit@1, MRR@10 per question set), and the median warm `ask`.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -80,6 +91,103 @@ def print_speed(timing: dict | None) -> None:
         print(f"| ingest / encode ratio | {timing['ingest_s'] / timing['encode_s']:.3f} |")
 
 
+ENCODER_PATHS = {"before: torch, separate sentences": ("torch", "separate"),
+                 "now: onnx-int8, late sentences": ("onnx-int8", "late")}
+ASK_SAMPLE = 60  # warm `ask` timings per path (vi and en questions alternating)
+
+
+def encoder_path(settings: Settings, documents: list, sets: dict[str, list]) -> dict:
+    """Index with one encoder path, then its retrieval rows and warm `ask` latency."""
+    embedder = load_embedder(settings)
+    embedder.encode_passages([d.text[:2000] for d in documents[:16]])  # warm-up, not timed
+    wall, cpu = time.perf_counter(), time.process_time()
+    report = index_documents(documents, settings, [str(DATA)], rebuild=True)
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    assistant = Assistant.open(settings=settings)
+    retriever = Retriever(assistant.store, assistant.embedder)
+    rows = {name: mean_metrics(retriever, qs) for name, qs in sets.items()}
+    mixed = [q.question for pair in zip(sets["vi"], sets["en→vi"]) for q in pair][:ASK_SAMPLE]
+    latencies = []
+    for question in mixed:
+        started = time.perf_counter()
+        assistant.ask(question)
+        latencies.append(time.perf_counter() - started)
+    return {"passages": report.chunks, "encoder_inputs": report.encoded_texts, "wall_s": wall, "cpu_s": cpu,
+            "rows": rows, "ask_ms": 1000 * statistics.median(latencies)}
+
+
+def compare_encoders(documents: list, sets: dict[str, list]) -> dict:
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, (runtime, sentences) in ENCODER_PATHS.items():
+            settings = replace(Settings.from_env(), runtime=runtime, sentence_vectors=sentences,
+                               index_dir=Path(tmp) / runtime)
+            results[label] = encoder_path(settings, documents, sets)
+            print(label, json.dumps(results[label], ensure_ascii=False), flush=True)
+    before, now = results.values()
+    print(f"\nXQuAD-vi, {before['passages']} passages: encoder path before issue 12 vs now (one run)\n")
+    print("| path | encoder inputs | index wall | passages/s (wall) | index CPU | passages/s (CPU) | warm ask median |")
+    print("|---|---|---|---|---|---|---|")
+    for label, r in results.items():
+        print(f"| {label} | {r['encoder_inputs']} | {r['wall_s']:.1f} s | {r['passages'] / r['wall_s']:.2f} | "
+              f"{r['cpu_s']:.1f} s | {r['passages'] / r['cpu_s']:.2f} | {r['ask_ms']:.0f} ms |")
+    print(f"| **ratio now / before** | | | **{before['wall_s'] / now['wall_s']:.2f}×** | | "
+          f"**{before['cpu_s'] / now['cpu_s']:.2f}×** | {now['ask_ms'] / before['ask_ms']:.2f} |")
+    print("\n| questions | n | hit@1 before | hit@1 now | Δ | MRR@10 before | MRR@10 now | Δ |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, qs in sets.items():
+        b, n = before["rows"][name], now["rows"][name]
+        print(f"| {name} | {len(qs)} | {b['hit@1']:.3f} | {n['hit@1']:.3f} | {n['hit@1'] - b['hit@1']:+.3f} | "
+              f"{b['mrr@10']:.3f} | {n['mrr@10']:.3f} | {n['mrr@10'] - b['mrr@10']:+.3f} |")
+    return results
+
+
+SHORT_KINDS = ("person", "date", "number", "place", "all")
+
+
+def print_short_answers(full: dict) -> None:
+    """Short answers (`rag eval`'s short_answer): exact match and F1 per language and kind."""
+    print("\nShort answers on questions asking who / when / how many / where (SQuAD EM and token F1;"
+          " gold = answers + answers_vi)\n")
+    print("| questions | kind | n | answered | exact match | F1 |\n|---|---|---|---|---|---|")
+    for name, report in full.items():
+        for lang, kinds in report["short_answer"].items():
+            for kind in SHORT_KINDS:
+                if kind in kinds:
+                    k = kinds[kind]
+                    print(f"| {name} | {kind} | {k['n']} | {k['answered']:.3f} | {k['exact_match']:.3f} | {k['f1']:.3f} |")
+    print("\n| questions | n | hit@1 | MRR@10 | answerable wrongly abstained | expected answer in cited sentences |")
+    print("|---|---|---|---|---|---|")
+    for name, report in full.items():
+        a, m = report["abstention"], report["metrics"]
+        print(f"| {name} | {report['n']} | {m['hit@1']:.3f} | {m['mrr@10']:.3f} | "
+              f"{a['abstained_wrongly']}/{a['answerable']} | {report['answer_match']:.3f} |")
+
+
+def quality_only(limit: int | None, index_dir: Path | None) -> None:
+    """Retrieval (hybrid) and answers through `Assistant.ask`, on an index built once in DIR."""
+    documents = load_corpus([DATA / "corpus.jsonl"]).documents
+    sets = question_sets(limit)
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = Settings.from_env().with_index_dir(index_dir or Path(tmp) / "index")
+        if not (settings.index_dir / "CURRENT").exists():
+            index_documents(documents, settings, [str(DATA)], rebuild=True)
+        assistant = Assistant.open(settings=settings)
+        full = {name: evaluate(qs, assistant.ask) for name, qs in sets.items()}
+    print(f"\nXQuAD-vi, {len(documents)} passages, hybrid retrieval through Assistant.ask")
+    print_short_answers(full)
+
+
+def write_xquad_report(assistant: Assistant, questions: list, out_dir: Path) -> None:
+    """The `rag eval --report` page for XQuAD-vi (Vietnamese and English questions together)."""
+    from rag.report import worst_misses, write_report
+
+    result = evaluate(questions, assistant.ask)
+    page = write_report(result, out_dir, assistant.settings.abstain_thresholds,
+                        worst_misses(result, assistant.retrieve), title=f"XQuAD-vi ({len(questions)} questions)")
+    print(f"report: {page}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None)
@@ -88,8 +196,21 @@ def main() -> None:
                         help="time only the whole evaluation (index + questions through Assistant.ask)")
     parser.add_argument("--speed-only", action="store_true",
                         help="only the ingest / encode ratio")
+    parser.add_argument("--encoders", action="store_true",
+                        help="the encoder path before issue 12 vs now: speed, retrieval, warm ask")
+    parser.add_argument("--quality-only", action="store_true", help="retrieval and short answers only")
+    parser.add_argument("--index-dir", type=Path, default=None, help="with --quality-only: build once, reuse")
+    parser.add_argument("--report", type=Path, default=None, help="also write an HTML report into this folder")
     args = parser.parse_args()
+    if args.quality_only:
+        quality_only(args.limit, args.index_dir)
+        return
     documents = load_corpus([DATA / "corpus.jsonl"]).documents
+    if args.encoders:
+        results = compare_encoders(documents, question_sets(args.limit))
+        if args.json:
+            args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+        return
     if args.speed_only:
         with tempfile.TemporaryDirectory() as tmp:
             timing = speed(Settings.from_env().with_index_dir(Path(tmp) / "index"), documents)
@@ -105,6 +226,8 @@ def main() -> None:
         assistant = Assistant.open(settings=settings)
         full = {name: evaluate(qs, assistant.ask) for name, qs in sets.items() if name != "vi, no diacritics"}
         eval_seconds = time.perf_counter() - started
+        if args.report:
+            write_xquad_report(assistant, sets["vi"] + sets["en→vi"], args.report)
         rows = {}
         for mode in () if args.eval_time_only else ("hybrid", "dense", "lexical"):
             retriever = Retriever(assistant.store, assistant.embedder, mode=mode)
@@ -116,6 +239,8 @@ def main() -> None:
     for (mode, name), metrics in rows.items():
         print(f"| {mode} | {name} | {len(sets[name])} | " + " | ".join(f"{metrics[k]:.3f}" for k in COLUMNS) + " |")
     print_speed(timing)
+    if full:
+        print_short_answers(full)
     n_questions = sum(len(v) for k, v in sets.items() if k != "vi, no diacritics")
     print(f"| whole evaluation (index + {n_questions} questions through Assistant.ask) | {eval_seconds:.1f} s |")
     if args.json:

@@ -16,7 +16,7 @@ import numpy as np
 
 from rag.corpus import UNKNOWN_DATE
 from rag.retrieval import DocumentHit, Retrieval
-from rag.support import answer_type
+from rag.short_answer import ShortAnswer, Span, find_span, question_terms, short_answer
 from rag.text import STOPWORDS, folded_syllables, with_bigrams
 
 # Sentence score = cosine(question, sentence) + OVERLAP_WEIGHT * the rarity-weighted share of the
@@ -75,11 +75,17 @@ class Answer:
     retrieved_doc_ids: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     evidence: float = 0.0
+    short: ShortAnswer | None = None  # the name, date, number or place asked, read from the quotes
+
+    @property
+    def short_answer(self) -> str | None:
+        """The short answer sentence shown first, or None when no quote holds such a span."""
+        return self.short.text if self.short else None
 
     def to_json(self) -> dict:
-        return {"question": self.question, "answer": self.answer, "language": self.language,
-                "abstained": self.abstained, "citations": [asdict(c) for c in self.citations],
-                "notes": self.notes}
+        return {"question": self.question, "short_answer": self.short_answer, "answer": self.answer,
+                "language": self.language, "abstained": self.abstained,
+                "citations": [asdict(c) for c in self.citations], "notes": self.notes}
 
 
 @dataclass
@@ -116,7 +122,7 @@ def terms_of(text: str) -> frozenset[str]:
 def _candidates(retrieval: Retrieval) -> list[Candidate]:
     weights = retrieval.term_weights
     total = sum(weights.values())
-    shape = _ANSWER_SHAPES.get(answer_type(retrieval.question) or "")
+    shape = _ANSWER_SHAPES.get(retrieval.parsed.kind or "")
     needs = retrieval.requirements
     documents = retrieval.documents[:CANDIDATE_DOCUMENTS]
     if not documents:
@@ -177,9 +183,13 @@ def _date_key(date: str) -> str:
     return "" if date == UNKNOWN_DATE else date
 
 
-def compose(question: str, language: str, citations: list[Citation]) -> Iterator[str]:
-    """The answer text, piece by piece (so a UI can stream it): lead-in, then dated quotes."""
+def compose(question: str, language: str, citations: list[Citation], short: ShortAnswer | None = None,
+            ) -> Iterator[str]:
+    """The answer text, piece by piece (so a UI can stream it): the short answer when there is
+    one, then the lead-in and the dated quotes it rests on."""
     labels = LABELS[language]
+    if short is not None:
+        yield short.text + "\n"
     yield labels["lead"]
     dates = {c.date for c in citations}
     if len(dates) > 1:
@@ -189,22 +199,70 @@ def compose(question: str, language: str, citations: list[Citation]) -> Iterator
         yield f"\n- {source}: “{c.sentence}” [{c.n}]"
 
 
+LANGUAGE_NAMES = {"fr": "French", "es": "Spanish", "de": "German", "it": "Italian", "pt": "Portuguese",
+                  "nl": "Dutch", "id": "Indonesian", "ms": "Malay", "tl": "Tagalog", "tr": "Turkish",
+                  "pl": "Polish", "ro": "Romanian", "sv": "Swedish", "da": "Danish", "no": "Norwegian",
+                  "fi": "Finnish", "cs": "Czech", "hu": "Hungarian", "sw": "Swahili", "non-Latin": "a non-Latin script"}
+
+
+def refusal(retrieval: Retrieval) -> str | None:
+    """Why the question asks the articles nothing (a note for the reader), "" when that is plain
+    (a greeting, question words only), None when it may be answered.
+
+    A question in a third language, a greeting, a string of nonsense or a command ("Ignore
+    previous instructions…", an SQL string) still lands near some sentence in meaning, and
+    nonsense even scores high; quoting it would be a confident wrong answer. When none of its
+    words (letters, not numbers) occurs in any article, directly or through the glossary, only
+    the model places it: then it must read as a question and hold a word the model knows.
+    """
+    question = retrieval.parsed
+    if question.foreign:
+        name = LANGUAGE_NAMES.get(question.foreign, question.foreign)
+        return f"the question seems to be in {name}; questions are answered in Vietnamese or English"
+    if not question.content or question.small_talk_only:
+        return ""
+    if any(not term.isdigit() for term in retrieval.known_terms):
+        return None
+    if not question.asks:
+        return "this does not read as a question, and none of its words occurs in the articles"
+    if not retrieval.model_knows_a_word:
+        return "none of the question's words occurs in the articles or is a word the model knows"
+    return None
+
+
+def _with_spans(retrieval: Retrieval, chosen: list[Candidate]) -> tuple[list[Candidate], dict[int, object]]:
+    """The quotes to keep and the span each holds. For a question asking a name, date, number or
+    place whose best sentence holds one, the quotes that hold one are kept and the others dropped
+    (a vice-chairman who "assigned tasks to the police" does not answer "who leads the police").
+    When the best sentence holds none, the question likely asks something else ("signed a pledge
+    with whom?" → "with the director of Hanoi police"): all quotes are kept, no span is given."""
+    question = retrieval.parsed
+    terms = question_terms(question, retrieval.term_weights)
+    found = {id(c): find_span(_sentence(c), question, retrieval.requirements, terms) for c in chosen}
+    if not found.get(id(chosen[0])):
+        return chosen, {}
+    return [c for c in chosen if found[id(c)]], found
+
+
 def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> Answer:
     """Quote and cite the best sentences, or abstain when the best one is below `threshold`."""
     doc_ids = [d.doc_id for d in retrieval.documents]
-    # A name no article contains ("Đà Nẵng") means none can answer, however close the wording;
-    # a question of question words only ("Ai là ai?", "?") asks about nothing to quote.
-    asks_something = bool(content_words(retrieval.question))
-    candidates = _candidates(retrieval) if asks_something and not retrieval.requirements.unknown_name else []
+    why_not = refusal(retrieval)
+    # A name no article contains ("Đà Nẵng") means none can answer, however close the wording.
+    candidates = _candidates(retrieval) if why_not is None and not retrieval.requirements.unknown_name else []
     # Question terms that no article contains (a city the articles never name) count against.
     evidence = (candidates[0].score if candidates else 0.0) - UNKNOWN_PENALTY * retrieval.unknown_share
     if not candidates or evidence < threshold:
         name = retrieval.requirements.unknown_name
         text = LABELS[language]["abstain_name"].format(name=name) if name else LABELS[language]["abstain"]
-        return Answer(retrieval.question, text, language, True, retrieved_doc_ids=doc_ids, evidence=evidence)
-    chosen = _select(candidates)
+        return Answer(retrieval.question, text, language, True, retrieved_doc_ids=doc_ids, evidence=evidence,
+                      notes=[why_not] if why_not else [])
+    chosen, found = _with_spans(retrieval, _select(candidates))
     # Number citations in the order they are shown (newest article first).
-    chosen.sort(key=lambda c: _date_key(c.document.date), reverse=True)
-    citations = [_citation(n, c) for n, c in enumerate(chosen, 1)]
-    text = "".join(compose(retrieval.question, language, citations))
-    return Answer(retrieval.question, text, language, False, citations, doc_ids, evidence=evidence)
+    shown = sorted(chosen, key=lambda c: _date_key(c.document.date), reverse=True)
+    citations = [_citation(n, c) for n, c in enumerate(shown, 1)]
+    spans = [Span(found[id(c)].value, found[id(c)].shown, citation.n, citation.doc_id, citation.date, c.score)
+             for c, citation in zip(shown, citations) if found.get(id(c))]
+    short = short_answer(spans, language)
+    text = "".join(compose(retrieval.question, language, citations, short))
+    return Answer(retrieval.question, text, language, False, citations, doc_ids, evidence=evidence, short=short)

@@ -6,20 +6,23 @@ encoding plus in-memory search.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from rag.answer import Answer, extractive_answer
 from rag.config import Settings
-from rag.embedding import Embedder, describe_model, load_embedder
+from rag.embedding import Embedder, describe_vectors, load_embedder
 from rag.generation import Generator
 from rag.ingest import IngestReport, Progress, ingest
 from rag.retrieval import Retrieval, Retriever
 from rag.store import IndexMissing, Store, open_store
-from rag.text import detect_language, normalize
+from rag.question import Question, parse_question
+from rag.text import normalize
 
 MAX_QUESTION_CHARS = 1000
+REPEAT_WINDOW = 20 * MAX_QUESTION_CHARS
 
 
 class BadQuestion(ValueError):
@@ -28,21 +31,50 @@ class BadQuestion(ValueError):
 
 @dataclass
 class PreparedQuestion:
-    text: str
-    language: str
+    parsed: Question
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return self.parsed.text
+
+    @property
+    def language(self) -> str:
+        return self.parsed.language
+
+
+def repeated_unit(text: str) -> str | None:
+    """The question a text repeats ("Q? Q? Q? …", perhaps cut inside the last copy), or None.
+    Only the first REPEAT_WINDOW characters are read: what follows is never asked anyway."""
+    text = text[:REPEAT_WINDOW]
+    for space in re.finditer(r"\s", text[:MAX_QUESTION_CHARS + 1]):
+        unit = text[:space.start()]
+        pieces = text[space.start():].split(unit)
+        if len(pieces) >= 2 and not any(p.strip() for p in pieces[:-1]) and unit.startswith(pieces[-1].strip()):
+            return unit
+    return None
 
 
 def prepare_question(question: str) -> PreparedQuestion:
-    """Normalise, refuse an empty question, cut an over-long one to MAX_QUESTION_CHARS."""
+    """Normalise and parse; refuse an empty question; read a repeated question once; cut an
+    over-long one to MAX_QUESTION_CHARS."""
+    try:
+        (question or "").encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes from a terminal arrive as lone surrogates
+        raise BadQuestion("the question is not valid UTF-8 text") from None
     text = normalize(" ".join((question or "").split()))
     if not text:
         raise BadQuestion("the question is empty")
     notes = []
     if len(text) > MAX_QUESTION_CHARS:
-        text = text[:MAX_QUESTION_CHARS]
-        notes.append(f"question cut to its first {MAX_QUESTION_CHARS} characters")
-    return PreparedQuestion(text, detect_language(text), notes)
+        unit = repeated_unit(text)
+        if unit:
+            text = unit
+            notes.append("the question repeats itself; it was read once")
+        else:
+            text = text[:MAX_QUESTION_CHARS]
+            notes.append(f"question cut to its first {MAX_QUESTION_CHARS} characters")
+    return PreparedQuestion(parse_question(text), notes)
 
 
 @dataclass
@@ -56,7 +88,7 @@ class Assistant:
     def open(cls, index_dir: Path | str | None = None, settings: Settings | None = None) -> "Assistant":
         """Open an existing index; raises `rag.store.IndexProblem` with what to run if unusable."""
         settings = (settings or Settings.from_env()).with_index_dir(Path(index_dir) if index_dir else None)
-        store = open_store(settings, describe_model(settings))  # fail fast, before the model loads
+        store = open_store(settings, describe_vectors(settings))  # fail fast, before the model loads
         return cls(settings, store, load_embedder(settings), Generator.from_settings(settings))
 
     @classmethod
@@ -75,7 +107,7 @@ class Assistant:
         return Retriever(self.store, self.embedder)
 
     def retrieve(self, question: str) -> Retrieval:
-        return self.retriever.search(prepare_question(question).text, k_documents=10)
+        return self.retriever.search(prepare_question(question).parsed, k_documents=10)
 
     def ask(self, question: str, language: str | None = None) -> Answer:
         """Answer in the question's language (or `language`), with citations or an abstention."""
@@ -93,8 +125,9 @@ class Assistant:
         check after streaming, it differs from the pieces and should be shown in their place.
         """
         prepared = prepare_question(question)
-        retrieval = self.retriever.search(prepared.text, k_documents=10)
-        language = language or prepared.language
+        parsed = replace(prepared.parsed, language=language) if language else prepared.parsed
+        retrieval = self.retriever.search(parsed, k_documents=10)
+        language = parsed.language
         answer = extractive_answer(retrieval, language, self.settings.abstain_thresholds[language])
         answer = replace(answer, notes=prepared.notes + answer.notes)
         if self.generator is not None:

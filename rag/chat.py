@@ -89,12 +89,13 @@ class Conversation:
         previous = self.turns[-1].standalone if self.turns else None
         return rewrite_follow_up(normalize(question.strip()), previous)
 
-    def ask_stream(self, question: str) -> Iterator[str | Answer]:
-        """Like `Assistant.ask_stream`, answering in the language of the follow-up itself."""
+    def ask_stream(self, question: str, language: str | None = None) -> Iterator[str | Answer]:
+        """Like `Assistant.ask_stream`, answering in the language of the follow-up itself, or in
+        `language` when the user chose one (the chat page's language switch)."""
         from rag.assistant import prepare_question
 
         standalone = self.standalone(question)
-        language = prepare_question(question).language
+        language = language or prepare_question(question).language
         for item in self.assistant.ask_stream(standalone, language=language):
             if isinstance(item, Answer):
                 item = replace(item, question=question)

@@ -1,14 +1,19 @@
 """The `rag` command: ingest, ask, chat, eval (and serve, for the chat page).
 
-Every expected failure (bad path, bad question, missing or damaged index, bad questions file)
-ends with a one-line message on stderr and a non-zero exit, never a traceback.
+Every expected failure (bad path, bad question, missing or damaged index, bad questions file,
+full disk, port in use) ends with a one-line message on stderr and a non-zero exit, never a
+traceback. Exit codes (README "Exit codes"): 0 done, 1 error (nothing changed), 2 bad command
+line, 3 done but some files were skipped (each named on stderr), 130 interrupted.
 """
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
+import socket
 import sys
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -17,10 +22,11 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, ProgressColumn, TextColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
-from rag.assistant import Assistant, BadQuestion
+from rag.assistant import Assistant, BadQuestion, prepare_question
 from rag.config import Settings
 from rag.corpus import load_corpus
 from rag.embedding import ModelError
@@ -33,13 +39,22 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 out = Console()
 err = Console(stderr=True)
 
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_SKIPPED = 3
+EXIT_INTERRUPTED = 130
+# Without a terminal (a log file, CI), progress is a plain line this often instead of a bar.
+PLAIN_PROGRESS_SECONDS = 5.0
+# A question may start with "-" ("-5 độ C là gì?"): unknown options are taken as the question.
+QUESTION_COMMAND = {"ignore_unknown_options": True}
+
 IndexDirOption = Annotated[Optional[Path], typer.Option("--index-dir", help="Index folder (default: RAG_INDEX_DIR or ./index).")]
 DatabaseOption = Annotated[Optional[str], typer.Option(
     "--database-url", help="Keep the index in this PostgreSQL database (default: RAG_DATABASE_URL; unset = local files).",
     show_default=False)]
 
 
-def fail(message: str, code: int = 1) -> None:
+def fail(message: str, code: int = EXIT_ERROR) -> None:
     err.print(f"[red]error:[/red] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(code)
 
@@ -50,14 +65,36 @@ def friendly_errors() -> Iterator[None]:
         yield
     except (IndexProblem, BadQuestion, BadQuestionsFile, ModelError, NothingToIndex) as problem:
         fail(str(problem))
+    except OSError as problem:  # a full disk, a folder that cannot be written, ...
+        where = f"{problem.filename}: " if problem.filename else ""
+        fail(f"{where}{problem.strerror or problem}")
     except KeyboardInterrupt:
-        fail("interrupted", 130)
+        fail("interrupted", EXIT_INTERRUPTED)
+
+
+class RateColumn(ProgressColumn):
+    """Items per second (e.g. "12.3 passages/s"), from rich's own moving estimate."""
+
+    def __init__(self, unit: str) -> None:
+        super().__init__()
+        self.unit = unit
+
+    def render(self, task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text(f"{speed:.1f} {self.unit}/s" if speed else f"– {self.unit}/s", style="progress.data.speed")
 
 
 @contextmanager
-def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar on stderr, handed out as a (done, total) callback."""
-    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
+def progress_bar(label: str, unit: str = "passages") -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr with rate and time left, handed out as a (done, total) callback.
+
+    A bar needs a terminal; without one (stderr to a file or a pipe) a plain line is printed
+    now and then instead, so a long run is never silent.
+    """
+    if not err.is_terminal:
+        yield plain_progress(label)
+        return
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), RateColumn(unit), TimeRemainingColumn())
     with Progress(*columns, console=err, transient=True) as bar:
         task = bar.add_task(label, total=None)
 
@@ -65,6 +102,19 @@ def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+def plain_progress(label: str) -> Callable[[int, int], None]:
+    """Print `label: done/total` on the first call, at the end, and every PLAIN_PROGRESS_SECONDS."""
+    last = [float("-inf")]
+
+    def update(done: int, total: int) -> None:
+        now = time.monotonic()
+        if done >= total or now - last[0] >= PLAIN_PROGRESS_SECONDS:
+            last[0] = now
+            err.print(f"{label}: {done}/{total}", highlight=False)
+
+    return update
 
 
 def settings_for(index_dir: Path | None, database_url: str | None = None) -> Settings:
@@ -100,12 +150,13 @@ def ingest_command(
 ) -> None:
     """Index articles; only new or changed files are embedded again, deleted ones leave."""
     settings = settings_for(index_dir, database_url)
-    missing = [str(p) for p in paths or [] if not p.exists()]
-    if missing:
-        fail(f"no such file or folder: {', '.join(missing)}", 2)
+    if paths and not any(p.exists() for p in paths):
+        fail(f"no such file or folder: {', '.join(map(str, paths))}", EXIT_USAGE)
     with friendly_errors(), progress_bar("Embedding passages") as update:
         report = ingest(list(paths or []), settings, replace_roots=replace, rebuild=rebuild, on_progress=update)
     print_report(report, settings)
+    if report.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
 
 
 @app.command("compact")
@@ -130,7 +181,7 @@ def check_command(index_dir: IndexDirOption = None, database_url: DatabaseOption
     err.print(f"index in {describe_location(settings)} is sound", highlight=False)
 
 
-@app.command("ask")
+@app.command("ask", context_settings=QUESTION_COMMAND)
 def ask_command(
     question: Annotated[str, typer.Argument(help="A question in Vietnamese or English.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
@@ -139,6 +190,7 @@ def ask_command(
 ) -> None:
     """Answer one question with cited passages."""
     with friendly_errors():
+        prepare_question(question)  # an empty or undecodable question fails before the model loads
         assistant = open_or_build(settings_for(index_dir, database_url))
         if not as_json:
             print_stream(assistant.ask_stream(question))
@@ -230,9 +282,12 @@ def eval_command(
     index_dir: IndexDirOption = None,
     database_url: DatabaseOption = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report here.")] = None,
+    report_dir: Annotated[Optional[Path], typer.Option("--report", help="Write an HTML report with plots into this folder.")] = None,
 ) -> None:
     """Measure hit@k, MRR, nDCG per language, abstention and answer match."""
     settings = settings_for(index_dir, database_url)
+    if report_dir is not None and report_dir.exists() and not report_dir.is_dir():
+        fail(f"--report must be a folder: {report_dir} is a file", 2)
     with friendly_errors():
         items = load_questions(questions)
         if corpus is not None:
@@ -240,13 +295,13 @@ def eval_command(
                 fail(f"no such corpus: {corpus}", 2)
             settings = settings.with_index_dir(index_dir or eval_index_dir(settings, corpus))
             settings = settings.with_database(None, eval_schema(settings, corpus))
-            loaded = load_corpus([corpus])
+            loaded = load_corpus([corpus], max_file_mb=settings.max_file_mb)
             with progress_bar("Indexing corpus") as update:
                 report = index_documents(loaded.documents, settings, [str(corpus.resolve())], on_progress=update)
             report.skipped = loaded.skipped
             print_report(report, settings)
         assistant = open_or_build(settings)
-        with progress_bar("Asking") as update:
+        with progress_bar("Asking", "questions") as update:
             result = evaluate(items, assistant.ask, on_progress=update)
     out.print(metrics_table(result))
     a = result["abstention"]
@@ -255,6 +310,15 @@ def eval_command(
               f"answer match {result['answer_match']}", highlight=False)
     if json_out:
         json_out.write_text(json.dumps(result, ensure_ascii=False, indent=1), encoding="utf-8")
+    if report_dir:
+        from rag.report import worst_misses, write_report  # matplotlib only when a report is asked for
+
+        try:
+            page = write_report(result, report_dir, assistant.settings.abstain_thresholds,
+                                worst_misses(result, assistant.retrieve), title=f"rag eval: {questions.name}")
+        except OSError as problem:
+            fail(f"cannot write the report into {report_dir}: {problem.strerror or problem}")
+        err.print(f"report: {page}", highlight=False)
 
 
 @app.command("serve")
@@ -264,11 +328,29 @@ def serve_command(
     index_dir: IndexDirOption = None,
     database_url: DatabaseOption = None,
 ) -> None:
-    """Open the chat page (builds the seed index first if there is none)."""
+    """Serve the chat page and the HTTP API, docs at /docs (builds the seed index first if there is none)."""
+    check_port(host, port)
     from app.server import launch
 
     with friendly_errors():
         launch(settings_for(index_dir, database_url), host=host, port=port)
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail with one line naming --port/--host before the page starts, not a server traceback."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server binds
+            probe.bind(address)
+    except OverflowError:
+        fail(f"port {port} is not a port number (0-65535): choose another with --port", EXIT_USAGE)
+    except socket.gaierror:
+        fail(f"cannot listen on host {host!r} (unknown address): check --host", EXIT_USAGE)
+    except OSError as problem:
+        if problem.errno == errno.EADDRINUSE:
+            fail(f"port {port} on {host} is already in use: choose another with --port")
+        fail(f"cannot listen on {host}:{port} ({problem.strerror}): check --host and --port")
 
 
 def main() -> None:

@@ -20,6 +20,10 @@ BUNDLED_MODEL_NAME = "intfloat/multilingual-e5-small"
 # passage was held out of the index (see docs/benchmarks.md); not tuned by hand.
 DEFAULT_ABSTAIN_THRESHOLDS = {"vi": 0.746, "en": 0.500}
 
+# How vectors are computed (rag/embedding.py); the index records both and refuses a mix.
+RUNTIMES = ("onnx-int8", "onnx", "torch")  # torch = sentence-transformers fp32, the old path
+SENTENCE_VECTORS = ("late", "separate")     # pooled from the passage's pass, or encoded alone
+
 
 def _env(name: str, default: str) -> str:
     value = os.environ.get(name, "").strip()
@@ -46,6 +50,13 @@ def _env_float(name: str, default: float) -> float:
     return _env_number(name, default, float)
 
 
+def _env_positive(name: str, default: float, kind: type = float):
+    value = _env_number(name, default, kind)
+    if value <= 0:
+        raise SystemExit(f"error: {name} must be more than 0, got {value}")
+    return value
+
+
 def _thresholds(raw: str) -> dict[str, float]:
     """`RAG_ABSTAIN_THRESHOLD`: one number for both languages, or `vi=0.9,en=0.8`."""
     thresholds = dict(DEFAULT_ABSTAIN_THRESHOLDS)
@@ -61,6 +72,13 @@ def _thresholds(raw: str) -> dict[str, float]:
     except ValueError:
         raise SystemExit(f"error: RAG_ABSTAIN_THRESHOLD must be a number or vi=N,en=N, got {raw!r}") from None
     return thresholds
+
+
+def _env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = _env(name, default).lower()
+    if value not in choices:
+        raise SystemExit(f"error: {name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
 
 
 def default_cache_dir() -> Path:
@@ -80,7 +98,15 @@ class Settings:
     chunk_overlap_sentences: int = 1
     # Below this evidence the answer is an abstention; one threshold per question language.
     abstain_thresholds: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_ABSTAIN_THRESHOLDS))
-    batch_size: int = 32
+    batch_size: int = 0         # 0 = automatic: 32 on a CPU, 128 on a GPU
+    runtime: str = "onnx-int8"  # RUNTIMES; "torch" + "separate" is the encoder path before issue 12
+    sentence_vectors: str = "late"  # SENTENCE_VECTORS
+    device: str = "auto"        # "auto", "cpu", "cuda", "cuda:1", "mps"
+    # Limits that keep one oversized input from stalling an ingest for hours (README "Limits"):
+    # a file over max_file_mb is skipped unread; an article longer than max_passages passages
+    # is skipped before any of it is embedded.
+    max_file_mb: float = 10.0
+    max_passages: int = 500
     # Where the index lives: "local" (segments in index_dir, rag/local_store.py) or "postgres"
     # (rag/pg_store.py), chosen by setting RAG_DATABASE_URL.
     store: str = "local"
@@ -106,7 +132,12 @@ class Settings:
             chunk_tokens=_env_int("RAG_CHUNK_TOKENS", 256),
             chunk_overlap_sentences=_env_int("RAG_CHUNK_OVERLAP", 1),
             abstain_thresholds=_thresholds(os.environ.get("RAG_ABSTAIN_THRESHOLD", "")),
-            batch_size=_env_int("RAG_BATCH_SIZE", 32),
+            batch_size=_env_int("RAG_BATCH_SIZE", 0),
+            runtime=_env_choice("RAG_RUNTIME", "onnx-int8", RUNTIMES),
+            sentence_vectors=_env_choice("RAG_SENTENCE_VECTORS", "late", SENTENCE_VECTORS),
+            device=_env("RAG_DEVICE", "auto").lower(),
+            max_file_mb=_env_positive("RAG_MAX_FILE_MB", 10.0, float),
+            max_passages=_env_positive("RAG_MAX_PASSAGES", 500, int),
             store=_env("RAG_STORE", "postgres" if _env("RAG_DATABASE_URL", "") else "local").lower(),
             database_url=_env("RAG_DATABASE_URL", ""),
             database_schema=_env("RAG_DATABASE_SCHEMA", "rag"),

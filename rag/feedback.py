@@ -2,7 +2,9 @@
 
 Many users of one chat page (threads) or several servers (processes) may append at once, so
 each record is written as one whole line with a single `os.write` on an `O_APPEND` descriptor,
-under a per-path thread lock and an exclusive `flock`: lines never interleave or break.
+under a per-path thread lock and an exclusive `flock` on a `.lock` file next to the log: lines
+never interleave or break. A vote that is changed or taken back replaces or removes its line
+(`set_vote`), so the log holds each answer's final verdict only.
 """
 
 from __future__ import annotations
@@ -10,6 +12,8 @@ from __future__ import annotations
 import json
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -58,6 +62,21 @@ def _lock_for(path: Path) -> threading.Lock:
         return _locks.setdefault(path, threading.Lock())
 
 
+@contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    """This thread and process alone write `path`. The flock is on a sidecar file because
+    `set_vote` replaces the log itself (a lock on the old inode would not exclude anyone)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with _lock_for(path):
+        fd = os.open(path.with_name(path.name + ".lock"), os.O_WRONLY | os.O_CREAT, 0o644)
+        try:
+            if fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)  # closing releases the flock
+
+
 @dataclass(frozen=True)
 class FeedbackLog:
     """Appends records to a JSON Lines file; safe to share between threads and processes."""
@@ -67,17 +86,30 @@ class FeedbackLog:
     def append(self, record: dict) -> None:
         line = (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
         path = Path(self.path).resolve()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with _lock_for(path):
+        with _locked(path):
             fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
             try:
-                if fcntl is not None:
-                    fcntl.flock(fd, fcntl.LOCK_EX)
                 written = os.write(fd, line)
                 if written != len(line):  # a full disk; say so rather than leave half a line unnoticed
                     raise OSError(f"feedback log {path}: wrote {written} of {len(line)} bytes")
             finally:
-                os.close(fd)  # closing releases the flock
+                os.close(fd)
+
+    def set_vote(self, vote_id: str, record: dict | None) -> None:
+        """The vote on one answer is now `record` (None: taken back). Earlier lines for `vote_id`
+        go; the log is rewritten to a temporary file and swapped in, so readers see whole files."""
+        path = Path(self.path).resolve()
+        with _locked(path):
+            lines = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+            kept = [line for line in lines if line.strip() and json.loads(line).get("id") != vote_id]
+            if record is not None:
+                kept.append(json.dumps({**record, "id": vote_id}, ensure_ascii=False, separators=(",", ":")))
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+            with tmp.open("w", encoding="utf-8") as handle:
+                handle.write("".join(line + "\n" for line in kept))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
 
     def read(self) -> list[dict]:
         """All records (for tests and reviews); a missing file is an empty log."""

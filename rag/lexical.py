@@ -16,8 +16,8 @@ import bm25s
 import numpy as np
 
 from rag.glossary import vietnamese_equivalents
-from rag.text import (EXPANSIONS, STOPWORDS, fold, folded_syllables, normalize, query_terms, syllables,
-                      with_bigrams)
+from rag.question import Question
+from rag.text import STOPWORDS, fold, folded_syllables, query_terms, syllables, with_bigrams
 
 _WORD = re.compile(r"\w+")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -81,13 +81,13 @@ class LexicalIndex:
             return self.names.get(fold(word).lower(), word) if word[0].isupper() else word
         return _WORD.sub(respell, question)
 
-    def score(self, question: str) -> LexicalScores:
-        accented = syllables(question)
-        folded = folded_syllables(question)
+    def score(self, question: Question) -> LexicalScores:
+        accented = [w.written.lower() for w in question.words]
+        folded = question.folded
         content = [t for t in folded if t not in STOPWORDS] or folded
         known = sum(1 for t in content if t in self.folded.vocab_dict)
         coverage = known / len(content) if content else 0.0
-        names = [fold(w).lower() for w in _WORD.findall(question)[1:] if w[0].isupper()]
+        names = [w.syllable for w in question.words if w.capital]
         name_share = sum(n in self.folded.vocab_dict for n in names) / len(names) if names else 0.0
         return LexicalScores(_scores(self.accented, query_terms(accented, folded), self.size),
                              _scores(self.folded, query_terms(folded, folded), self.size),
@@ -108,7 +108,7 @@ class LexicalIndex:
         df = float(len(self.chunks_with(term)))
         return float(np.log(1 + (self.size - df + 0.5) / (df + 0.5)))
 
-    def term_weights(self, question: str, vietnamese: bool) -> tuple[dict[str, float], set[str]]:
+    def term_weights(self, question: Question) -> tuple[dict[str, float], set[str]]:
         """The question's content terms (folded syllables and pairs) weighted by rarity, and
         which of them the corpus lacks.
 
@@ -116,15 +116,12 @@ class LexicalIndex:
         Vietnamese question, or a name in an English one ("Đà Nẵng" in a question about
         articles that never mention it is the sign that they cannot answer it).
         """
-        words: list[tuple[str, bool]] = []  # (folded syllable, is a name)
-        for i, word in enumerate(_WORD.findall(normalize(question))):
-            capital = i > 0 and word[0].isupper()
-            words += [(fold(s), capital) for s in EXPANSIONS.get(word.lower(), [word.lower()])]
+        vietnamese = question.vietnamese
         # Capitalised words after the first are names: "Da" in "Da Nang" is not the stopword "đã".
-        kept = [(w, name) for w, name in words if w not in STOPWORDS or name]
+        kept = [(w.syllable, w.capital) for w in question.words if w.syllable not in STOPWORDS or w.capital]
         terms = kept + [(a + b, na and nb) for (a, na), (b, nb) in zip(kept, kept[1:])]
         if not vietnamese:
-            for phrase in vietnamese_equivalents(question):
+            for phrase in vietnamese_equivalents(question.text):
                 terms += [(w, False) for w in with_bigrams(phrase)]
         rarest = float(np.log(1 + (self.size + 0.5) / 0.5))
         weights: dict[str, float] = {}

@@ -14,17 +14,19 @@ search, so a question's cost does not grow with the corpus.
 
 from __future__ import annotations
 
-import re
 from collections import ChainMap
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rag.lexical import LexicalIndex
 from rag.store import LexicalCandidates, SparseScores
-from rag.text import STOPWORDS, fold, folded_syllables, query_terms, syllables
 
-_WORD = re.compile(r"\w+")
+if TYPE_CHECKING:
+    from rag.question import Question
+from rag.text import STOPWORDS, query_terms
+
 COMMON_SHARE = 0.02        # a term in more than this share of chunks is too common to search by…
 COMMON_MIN_POSTINGS = 5_000  # …once its postings are this long (never on a small corpus)
 
@@ -120,14 +122,15 @@ class SegmentedLexical:
             return SparseScores()
         return SparseScores(np.concatenate(keys).astype(np.int64), np.concatenate(scores))
 
-    def search(self, question: str, k: int) -> LexicalCandidates:
-        """The k best chunks of each view, every matching chunk's scores, and the coverage."""
-        accented = syllables(question)
-        folded = folded_syllables(question)
+    def search(self, question: "Question", k: int) -> LexicalCandidates:
+        """The k best chunks of each view, every matching chunk's scores, and the coverage
+        (the same query terms and coverage as LexicalIndex.score)."""
+        accented = [w.written.lower() for w in question.words]
+        folded = question.folded
         content = [t for t in folded if t not in STOPWORDS] or folded
         known = sum(1 for t in content if t in self.vocabulary)
         coverage = known / len(content) if content else 0.0
-        names = [fold(w).lower() for w in _WORD.findall(question)[1:] if w[0].isupper()]
+        names = [w.syllable for w in question.words if w.capital]
         name_share = sum(n in self.vocabulary for n in names) / len(names) if names else 0.0
         accented_scores = self._view_scores("accented", query_terms(accented, folded))
         folded_scores = self._view_scores("folded", query_terms(folded, folded))

@@ -1,95 +1,64 @@
-"""A local GGUF model through llama-cpp-python, as a llama-index LLM (`pip install -e '.[local]'`).
+"""A local GGUF model as a llama-index LLM: llama-index-llms-llama-cpp's `LlamaCPP`, fed the
+chat template stored in the GGUF itself (`pip install -e '.[local]'`).
 
-Not llama-index-llms-llama-cpp: it turns chats into plain completions with its own
-messages_to_prompt (ignoring the chat template stored in the GGUF) and downloads a default model
-when the path is missing; `Llama.create_chat_completion` applies the GGUF's own template.
+`LlamaCPP` turns a chat into one completion prompt with its `messages_to_prompt`, whose default
+is Llama-2's format whatever the model; every GGUF from a chat model carries its own template
+(`tokenizer.chat_template`), so the prompt is rendered with it, as `Llama.create_chat_completion`
+would. The model path is always given and checked first (rag/llm.py), so `LlamaCPP` never
+downloads its default model.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Sequence
 
 from llama_cpp import Llama
-from llama_index.core.base.llms.types import (
-    ChatMessage,
-    ChatResponse,
-    ChatResponseGen,
-    CompletionResponse,
-    CompletionResponseGen,
-    LLMMetadata,
-    MessageRole,
-)
-from llama_index.core.bridge.pydantic import PrivateAttr
-from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
-from llama_index.core.llms.custom import CustomLLM
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+from llama_index.core.base.llms.types import ChatMessage
+from llama_index.llms.llama_cpp import LlamaCPP
+
+TEMPERATURE = 0.1
 
 
-class LlamaCppChat(CustomLLM):
-    """Chat with a GGUF model using the chat template from its own metadata."""
+def _token_text(model: Llama, token: int) -> str:
+    return model.detokenize([token], special=True).decode("utf-8", errors="ignore") if token >= 0 else ""
 
-    model_path: str
-    context_window: int
-    max_tokens: int
-    temperature: float = 0.1
-    _model: Llama = PrivateAttr()
 
-    @classmethod
-    def load(cls, path: Path, context_window: int, max_tokens: int) -> "LlamaCppChat":
-        """Load the model on all cores; the window is capped at what the model was trained on."""
-        model = Llama(model_path=str(path), n_ctx=context_window, n_threads=os.cpu_count(), verbose=False)
-        llm = cls(model_path=str(path), context_window=model.n_ctx(), max_tokens=max_tokens)
-        llm._model = model
-        return llm
+def gguf_chat_prompt(model: Llama) -> tuple[Callable[[Sequence[ChatMessage]], str], list[str]] | None:
+    """`messages_to_prompt` rendering the GGUF's own chat template, and its stop strings;
+    None when the file has no template (then LlamaCPP's default format is all there is)."""
+    template = model.metadata.get("tokenizer.chat_template")
+    if not template:
+        return None
+    bos, eos = _token_text(model, model.token_bos()), _token_text(model, model.token_eos())
+    # llama.cpp adds BOS itself when it tokenizes a completion prompt, if the model asks for it
+    # (SmolLM2 does not, and its BOS is "<|im_start|>", which the template writes).
+    adds_bos = bool(model.tokenize(b"", add_bos=True, special=True))
+    formatter = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token=bos, add_generation_prompt=True)
 
-    @classmethod
-    def class_name(cls) -> str:
-        return "LlamaCppChat"
+    def messages_to_prompt(messages: Sequence[ChatMessage]) -> str:
+        rendered = formatter(messages=[{"role": m.role.value, "content": m.content or ""} for m in messages])
+        prompt = rendered.prompt
+        return prompt[len(bos):] if adds_bos and bos and prompt.startswith(bos) else prompt
 
-    @property
-    def metadata(self) -> LLMMetadata:
-        return LLMMetadata(context_window=self.context_window, num_output=self.max_tokens,
-                           is_chat_model=True, model_name=Path(self.model_path).name)
+    return messages_to_prompt, [eos] if eos else []
 
-    def count_tokens(self, text: str) -> int:
-        return len(self._model.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
-    def _create(self, messages: Sequence[ChatMessage], stream: bool, **kwargs: Any) -> Any:
-        return self._model.create_chat_completion(
-            messages=[{"role": m.role.value, "content": m.content or ""} for m in messages],
-            max_tokens=kwargs.get("max_tokens", self.max_tokens),
-            temperature=kwargs.get("temperature", self.temperature),
-            stream=stream,
-        )
+def load(path: Path, context_window: int, max_tokens: int) -> LlamaCPP:
+    """The model on all cores; its window is what llama.cpp granted (capped at the trained one)."""
+    llm = LlamaCPP(model_path=str(path), temperature=TEMPERATURE, max_new_tokens=max_tokens,
+                   context_window=context_window, model_kwargs={"n_threads": os.cpu_count()}, verbose=False)
+    chat = gguf_chat_prompt(llm._model)
+    if chat is not None:
+        messages_to_prompt, stop = chat
+        llm.messages_to_prompt = messages_to_prompt
+        llm.completion_to_prompt = lambda text: messages_to_prompt([ChatMessage(role="user", content=text)])
+        llm.generate_kwargs["stop"] = stop
+    return llm
 
-    @llm_chat_callback()
-    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
-        out = self._create(messages, stream=False, **kwargs)
-        text = out["choices"][0]["message"]["content"] or ""
-        return ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text), raw=out)
 
-    @llm_chat_callback()
-    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
-        def gen() -> ChatResponseGen:
-            text = ""
-            for chunk in self._create(messages, stream=True, **kwargs):
-                delta = chunk["choices"][0]["delta"].get("content") or ""
-                text += delta
-                yield ChatResponse(message=ChatMessage(role=MessageRole.ASSISTANT, content=text),
-                                   delta=delta, raw=chunk)
-
-        return gen()
-
-    @llm_completion_callback()
-    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        response = self.chat([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs)
-        return CompletionResponse(text=response.message.content or "", raw=response.raw)
-
-    @llm_completion_callback()
-    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
-        def gen() -> CompletionResponseGen:
-            for response in self.stream_chat([ChatMessage(role=MessageRole.USER, content=prompt)], **kwargs):
-                yield CompletionResponse(text=response.message.content or "", delta=response.delta)
-
-        return gen()
+def count_tokens(llm: LlamaCPP) -> Callable[[str], int]:
+    """The model's own token count (what the prompt builder trims passages by)."""
+    return lambda text: len(llm._model.tokenize(text.encode("utf-8"), add_bos=False, special=False))

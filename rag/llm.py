@@ -2,8 +2,9 @@
 
 A small factory keyed by a config string, as in txtai: "openai" is any OpenAI-compatible endpoint
 (Ollama, vLLM, llama.cpp server, hosted APIs) through llama-index's OpenAILike; "llamacpp" is a
-local GGUF file (rag/llamacpp_llm.py). Generation is optional, so llama-index's LLM modules are
-imported only when one is configured (they cost seconds at start-up).
+local GGUF file through llama-index-llms-llama-cpp (rag/llamacpp_llm.py). Generation is optional,
+so llama-index's LLM modules are imported only when one is configured (they cost seconds at
+start-up).
 """
 
 from __future__ import annotations
@@ -89,14 +90,15 @@ def _llamacpp(settings: Settings) -> Backend:
     path = Path(settings.llm_gguf).expanduser()
     check_gguf(path)
     try:
-        from rag.llamacpp_llm import LlamaCppChat
+        from rag import llamacpp_llm
     except ImportError:
-        raise LLMUnavailable("llama-cpp-python is not installed: pip install -e '.[local]'") from None
+        raise LLMUnavailable("llama-cpp-python or llama-index-llms-llama-cpp is not installed: "
+                             "pip install -e '.[local]'") from None
     try:
-        llm = LlamaCppChat.load(path, settings.llm_context, settings.llm_max_tokens)
+        llm = llamacpp_llm.load(path, settings.llm_context, settings.llm_max_tokens)
     except (ValueError, RuntimeError, OSError) as exc:
         raise LLMUnavailable(f"llama.cpp could not load {path.name}: {one_line(exc)}") from None
-    return Backend(llm, path.name, llm.context_window, settings.llm_max_tokens, llm.count_tokens)
+    return Backend(llm, path.name, llm.context_window, settings.llm_max_tokens, llamacpp_llm.count_tokens(llm))
 
 
 def one_line(exc: BaseException, limit: int = 200) -> str:

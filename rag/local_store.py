@@ -188,10 +188,10 @@ class LocalStore:
         return cls(index_dir, manifest, segments, dead)
 
     @classmethod
-    def create(cls, index_dir: Path, model: str, dim: int, chunking: dict) -> "LocalStore":
+    def create(cls, index_dir: Path, model: str, dim: int, chunking: dict, **facts: str) -> "LocalStore":
         """An empty store; its first commit replaces whatever the folder held."""
         manifest = {"format_version": FORMAT_VERSION, "generation": 0, "model": model, "dim": dim,
-                    "chunking": chunking, "roots": [], "segments": [], "checksums": {}}
+                    "chunking": chunking, **facts, "roots": [], "segments": [], "checksums": {}}
         return cls(Path(index_dir), manifest)
 
     def snapshot(self):
@@ -203,6 +203,11 @@ class LocalStore:
             segment.close()
 
     # ---------------------------------------------------------------- facts
+    @property
+    def directory(self) -> Path:
+        """The committed manifest this store was opened at: a newer one means a newer index."""
+        return self.index_dir / f"{MANIFEST_PREFIX}{int(self.manifest.get('generation', 0)):06d}.json"
+
     @property
     def model(self) -> str:
         return self.manifest["model"]
@@ -292,14 +297,14 @@ class LocalStore:
                  for s, b, d in zip(self.segments, self.bases, self.dead)]
         return np.concatenate(parts).astype(np.int64) if parts else np.zeros(0, dtype=np.int64)
 
-    def lexical_search(self, question: str, k: int) -> LexicalCandidates:
+    def lexical_search(self, question, k: int) -> LexicalCandidates:
         return self.lexical.search(question, k)
 
     def spell_names(self, question: str) -> str:
         return self.lexical.spell_names(question)
 
-    def term_weights(self, question: str, vietnamese: bool) -> tuple[dict[str, float], set[str]]:
-        return self.lexical.term_weights(question, vietnamese)
+    def term_weights(self, question) -> tuple[dict[str, float], set[str]]:
+        return self.lexical.term_weights(question)
 
     @property
     def names(self):

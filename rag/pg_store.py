@@ -32,6 +32,7 @@ from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import numpy as np
@@ -42,6 +43,9 @@ from rag.lexical_set import COMMON_MIN_POSTINGS, COMMON_SHARE, _idf
 from rag.store import (CommitStats, IndexMissing, IndexModelMismatch, IndexOutdated, IndexProblem,
                        LexicalCandidates, NewDocument, SparseScores, StoredDocument)
 from rag.text import STOPWORDS, fold, folded_syllables, query_terms, syllables, with_bigrams
+
+if TYPE_CHECKING:
+    from rag.question import Question
 
 SCHEMA_VERSION = 1
 DEFAULT_SCHEMA = "rag"
@@ -322,7 +326,7 @@ class PgStore:
         return store
 
     @classmethod
-    def create(cls, url: str, schema: str, model: str, dim: int, chunking: dict) -> "PgStore":
+    def create(cls, url: str, schema: str, model: str, dim: int, chunking: dict, **facts: str) -> "PgStore":
         """A store whose first commit (replace_all) creates the schema, replacing what is there."""
         import psycopg
 
@@ -331,7 +335,8 @@ class PgStore:
                 conn.execute("CREATE EXTENSION IF NOT EXISTS vector")
         except psycopg.Error as err:
             raise _unavailable(url, err) from None
-        meta = {"schema_version": SCHEMA_VERSION, "model": model, "dim": dim, "chunking": chunking, "roots": []}
+        meta = {**facts, "schema_version": SCHEMA_VERSION, "model": model, "dim": dim, "chunking": chunking,
+                "roots": []}
         return cls(url, schema, cls._pool(url, schema), meta)
 
     def _upgrade(self, version: int) -> None:
@@ -549,11 +554,12 @@ class PgStore:
         bm25.exact(best + self._all_of(view, rest, RESCORED))
         return LazyScores(bm25)
 
-    def lexical_search(self, question: str, k: int) -> LexicalCandidates:
-        accented = syllables(question)
-        folded = folded_syllables(question)
+    def lexical_search(self, question: "Question", k: int) -> LexicalCandidates:
+        """The same query terms and coverage as the local backend (rag/lexical_set.py)."""
+        accented = [w.written.lower() for w in question.words]
+        folded = question.folded
         content = [t for t in folded if t not in STOPWORDS] or folded
-        names = [fold(w).lower() for w in _WORD.findall(question)[1:] if w[0].isupper()]
+        names = [w.syllable for w in question.words if w.capital]
         snap = self._snapshot()
         a_terms, f_terms = query_terms(accented, folded), query_terms(folded, folded)
         known = self._df("f", content + names + f_terms)
@@ -569,8 +575,8 @@ class PgStore:
         spelled = self._names([fold(w).lower() for w in words])
         return LexicalIndex.spell_names(_Spelling(spelled), question)
 
-    def term_weights(self, question: str, vietnamese: bool) -> tuple[dict[str, float], set[str]]:
-        return LexicalIndex.term_weights(_TermStats(self, self._snapshot().passages), question, vietnamese)
+    def term_weights(self, question: "Question") -> tuple[dict[str, float], set[str]]:
+        return LexicalIndex.term_weights(_TermStats(self, self._snapshot().passages), question)
 
     @property
     def names(self) -> _TermSet:

@@ -9,7 +9,7 @@ retrieval is lost on those).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -17,7 +17,8 @@ from rag.chunking import Chunk
 from rag.embedding import Embedder
 from rag.store import LexicalCandidates, Store
 from rag.support import Requirements, requirements
-from rag.text import detect_language, has_diacritics
+from rag.question import Question, parse_question, question_words
+from rag.text import STOPWORDS
 
 # Fusion constants, chosen on XQuAD-vi by bench/retrieval.py (docs/benchmarks.md).
 PASSAGE_WEIGHT = 0.5        # dense chunk score = w * passage vector + (1 - w) * best sentence
@@ -32,6 +33,9 @@ NO_DIACRITICS_LEXICAL = 3.0  # Vietnamese typed without diacritics: dense is los
 DENSE_CANDIDATES = 200
 LEXICAL_CANDIDATES = 200
 SCORE_ALL_UP_TO = 2048
+# A word the model knows is one piece of its vocabulary, or a few long ones ("declare|d");
+# gibberish splits into short pieces ("as|d|f|gh": 1.5 characters a piece, "xxx|xx|xxx…": 2.9).
+MIN_CHARS_PER_PIECE = 3.5
 
 
 @dataclass
@@ -63,12 +67,18 @@ class DocumentHit:
 
 @dataclass
 class Retrieval:
-    question: str
+    parsed: Question                # the question as searched (names respelled as the corpus writes them)
     documents: list[DocumentHit]
     query_vector: np.ndarray
     term_weights: dict[str, float]  # the question's content terms and their rarity (see lexical)
     unknown_share: float = 0.0      # share of that weight on terms no article contains
+    known_terms: frozenset[str] = frozenset()  # the question's terms some article contains
+    model_knows_a_word: bool = True  # some content word is one piece of the model's vocabulary
     requirements: Requirements = field(default_factory=Requirements)  # what an answer must hold
+
+    @property
+    def question(self) -> str:
+        return self.parsed.text
 
 
 def _zscore(values: np.ndarray) -> np.ndarray:
@@ -97,26 +107,29 @@ class Retriever:
         best_sentence = np.array([s.max() if len(s) else p for s, p in zip(sentences, passage)], dtype=np.float32)
         return PASSAGE_WEIGHT * passage + (1 - PASSAGE_WEIGHT) * best_sentence, sentences
 
-    def _lexical(self, question: str, found: LexicalCandidates, keys: np.ndarray) -> tuple[np.ndarray, float]:
+    def _lexical(self, question: Question, found: LexicalCandidates, keys: np.ndarray) -> tuple[np.ndarray, float]:
         """Lexical scores per candidate and how much to trust them for this question."""
-        accented = has_diacritics(question)
         folded = found.folded.at(keys)
-        lexical = found.accented.at(keys) + FOLDED_WEIGHT * folded if accented else folded
+        lexical = found.accented.at(keys) + FOLDED_WEIGHT * folded if question.accented else folded
         weight = LEXICAL_WEIGHT * found.coverage ** COVERAGE_POWER + NAME_WEIGHT * found.name_share
-        if not accented and detect_language(question) == "vi":
+        if not question.accented and question.vietnamese:
             weight *= NO_DIACRITICS_LEXICAL
         return lexical, weight
 
-    def search(self, question: str, k_documents: int = 5, passages_per_document: int = 3) -> Retrieval:
+    def search(self, question: Question | str, k_documents: int = 5, passages_per_document: int = 3) -> Retrieval:
+        """Rank documents for a question (parsed once here when given as text)."""
         with self.store.snapshot():  # every read of one question sees one committed state
             return self._search(question, k_documents, passages_per_document)
 
-    def _search(self, question: str, k_documents: int, passages_per_document: int) -> Retrieval:
-        vietnamese = detect_language(question) == "vi"
-        question = self.store.spell_names(question)
-        query = self.embedder.encode_queries([question])[0]
+    def _search(self, question: Question | str, k_documents: int, passages_per_document: int) -> Retrieval:
+        if isinstance(question, str):
+            question = parse_question(question)
+        respelled = self.store.spell_names(question.text)
+        if respelled != question.text:
+            question = replace(question, text=respelled, words=question_words(respelled))
+        query = self.embedder.encode_queries([question.text])[0]
         if not self.store.n_chunks:
-            return Retrieval(question, [], query, {})
+            return Retrieval(question, [], query, {})  # an empty index answers nothing
         found = self.store.lexical_search(question, LEXICAL_CANDIDATES)
         keys = self._candidates(query, found)
         dense, sentence_dense = self._dense(query, keys)
@@ -144,9 +157,24 @@ class Retriever:
                                  [PassageHit(int(keys[i]), chunks[i], float(fused[i]), float(dense[i]),
                                              float(lexical[i]), sentence_dense[i]) for i in positions])
                      for doc_id, positions in picked.items()]
-        weights, unknown = self.store.term_weights(question, vietnamese)
+        weights, unknown = self.store.term_weights(question)
         total = sum(weights.values())
         unknown_share = sum(weights[t] for t in unknown) / total if total else 0.0
-        needs = requirements(question, vietnamese, self.store.names, self.store.vocabulary,
-                             self.store.documents_with)
-        return Retrieval(question, documents, query, weights, unknown_share, needs)
+        needs = requirements(question, self.store.names, self.store.vocabulary, self.store.documents_with)
+        known = frozenset(weights.keys() - unknown)
+        return Retrieval(question, documents, query, weights, unknown_share, known,
+                         requirements=needs,
+                         model_knows_a_word=any(not t.isdigit() for t in known) or self._model_knows_a_word(question))
+
+    def _model_knows_a_word(self, question: Question) -> bool:
+        """Does the model's vocabulary hold one of the question's content words whole? Gibberish
+        ("asdfgh qwerty", "xxxxxxxx") falls apart into pieces; words of any language it read do not."""
+        tokenizer = getattr(getattr(self.embedder, "model", None), "tokenizer", None)
+        if tokenizer is None:
+            return True
+        words = [w.written.lower() for w in question.words if w.syllable not in STOPWORDS and not w.syllable.isdigit()]
+        for word in words:
+            pieces = [p for p in tokenizer.tokenize(word) if p != "▁"]
+            if len(pieces) == 1 or len(word) / max(1, len(pieces)) >= MIN_CHARS_PER_PIECE:
+                return True
+        return False

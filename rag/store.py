@@ -20,6 +20,7 @@ from rag.chunking import Chunk
 
 if TYPE_CHECKING:
     from rag.config import Settings
+    from rag.question import Question
 
 
 class IndexProblem(RuntimeError):
@@ -135,11 +136,11 @@ class Store(Protocol):
 
     def doc_ids(self, keys: np.ndarray) -> list[str]: ...
 
-    def lexical_search(self, question: str, k: int) -> LexicalCandidates: ...
+    def lexical_search(self, question: "Question", k: int) -> LexicalCandidates: ...
 
     def spell_names(self, question: str) -> str: ...
 
-    def term_weights(self, question: str, vietnamese: bool) -> tuple[dict[str, float], set[str]]: ...
+    def term_weights(self, question: "Question") -> tuple[dict[str, float], set[str]]: ...
 
     @property
     def names(self) -> Container[str]: ...
@@ -179,16 +180,17 @@ def open_store(settings: "Settings", model: str) -> Store:
     raise IndexProblem(f"unknown RAG_STORE {settings.store!r}: use 'local' or 'postgres'")
 
 
-def create_store(settings: "Settings", model: str, dim: int, chunking: dict) -> Store:
-    """An empty index (replacing whatever is there at its first commit)."""
+def create_store(settings: "Settings", model: str, dim: int, chunking: dict, **facts: str) -> Store:
+    """An empty index (replacing whatever is there at its first commit); `facts` are recorded
+    in its manifest (e.g. the encoder runtime)."""
     if settings.store == "postgres":
         from rag.pg_store import PgStore
 
-        return PgStore.create(settings.database_url, settings.database_schema, model, dim, chunking)
+        return PgStore.create(settings.database_url, settings.database_schema, model, dim, chunking, **facts)
     if settings.store == "local":
         from rag.local_store import LocalStore
 
-        return LocalStore.create(settings.index_dir, model, dim, chunking)
+        return LocalStore.create(settings.index_dir, model, dim, chunking, **facts)
     raise IndexProblem(f"unknown RAG_STORE {settings.store!r}: use 'local' or 'postgres'")
 
 

@@ -19,13 +19,12 @@ So, besides the calibrated threshold, the question is read for four plain requir
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Container
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
 from rag.glossary import vietnamese_equivalents
-from rag.text import EXPANSIONS, STOPWORDS, fold, folded_syllables, has_diacritics, normalize
-
-_WORD = re.compile(r"\w+")
+from rag.question import Question, Word
+from rag.text import STOPWORDS, fold, folded_syllables, normalize
 
 # Titles a "who" question asks for (folded syllables), longest first so "tong bi thu" wins.
 TITLES = sorted([("giam", "doc"), ("chu", "tich"), ("bi", "thu"), ("tong", "bi", "thu"), ("bo", "truong"),
@@ -41,11 +40,6 @@ PLACE_WORDS = (("thanh", "pho"), ("tinh",))
 MAX_PLACE_SYLLABLES = 4
 MAX_NAME_SYLLABLES = 4  # of an unknown name, as shown in the abstention
 
-_QUESTION_TYPES = {
-    "person": re.compile(r"\b(who|whom|whose|ai)\b"),
-    "number": re.compile(r"\b(how many|how much|what percentage|bao nhieu)\b"),
-    "date": re.compile(r"\b(when|what year|what date|khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao)\b"),
-}
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w'-]+){0,3})", re.IGNORECASE)
 # "một" and "năm" are left out: mostly the article "a" ("một nhiệm vụ") and "year".
 _NUMBER_WORDS = {"hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mười", "mươi", "trăm",
@@ -67,12 +61,6 @@ _VIETNAMESE_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghk
 PERCENT_UNITS = {"phan", "percent", "percentage"}
 
 
-def answer_type(question: str) -> str | None:
-    """What the question asks for, if it says: person, number or date."""
-    folded = " ".join(folded_syllables(question))
-    return next((kind for kind, pattern in _QUESTION_TYPES.items() if pattern.search(folded)), None)
-
-
 @dataclass(frozen=True)
 class Requirements:
     """What any quoted sentence must satisfy; the empty default asks for nothing."""
@@ -88,7 +76,7 @@ class Requirements:
         """Does `sentence`, from article `doc_id`, meet every requirement?"""
         if any(doc_id not in docs for docs in self.name_documents.values()):
             return False
-        if self.title and not _holds_title(folded_syllables(sentence), self):
+        if self.title and not holds_title(folded_syllables(sentence), self):
             return False
         return self.count_unit is None or _holds_count(sentence, self.count_unit)
 
@@ -98,7 +86,8 @@ def _subsequence_at(words: list[str], part: tuple[str, ...]) -> list[int]:
     return [i for i in range(len(words) - n + 1) if tuple(words[i:i + n]) == part]
 
 
-def _holds_title(words: list[str], req: Requirements) -> bool:
+def holds_title(words: list[str], req: Requirements) -> bool:
+    """Do the (folded) words hold the title asked, not its deputy, of the organisation asked?"""
     wanted_org = {req.organisation, ORGANISATION_ABBREVIATIONS.get(req.organisation, req.organisation)}
     for i in _subsequence_at(words, req.title):
         deputy = i > 0 and words[i - 1] == DEPUTY
@@ -114,55 +103,48 @@ def _holds_count(sentence: str, unit: str) -> bool:
     """A number (digits or a number word) of `unit`, next to it: "12 vụ", "2.000 lượt",
     "1,5 triệu người", "17,1%", or "ở tuổi 39"; any number when the unit is "". Dates and years
     are not counts."""
-    tokens = re.findall(r"\d+(?:/\d+)+|\d[\d.,]*\s*%?|\w+", normalize(sentence).lower())
+    return any(count_spans(sentence, unit))
+
+
+_COUNT_TOKEN = re.compile(r"\d+(?:/\d+)+|\d(?:[\d.,]*\d)?(?:\s*%)?|\w+")
+
+
+def count_spans(sentence: str, unit: str, asked: Container[str] = ()) -> Iterator[tuple[str, str, int, int]]:
+    """Each count of `unit` in the sentence (any count when `unit` is ""), as (the number as
+    written, the number with its unit, start, end). The unit shown runs on over the words the
+    question also uses ("6 vấn đề" for "bao nhiêu vấn đề")."""
+    text = normalize(sentence)
+    matches = list(_COUNT_TOKEN.finditer(text))
+    tokens = [m.group(0).lower() for m in matches]
     for i, token in enumerate(tokens):
         if not (token[0].isdigit() or token in _NUMBER_WORDS):
             continue
         if "/" in token or (i > 0 and tokens[i - 1] in _DATE_WORDS):
             continue  # a date ("15/12", "năm 2024") counts nothing
+        last = i
+        while last + 1 < len(tokens) and (tokens[last + 1] in _MAGNITUDES - {"of"} or tokens[last + 1] in _NUMBER_WORDS
+                                          or tokens[last + 1] in _NUMBER_TAILS or tokens[last + 1][0].isdigit()):
+            last += 1  # the rest of the number: "mười một", "1,5 triệu"
+        start, end = matches[i].start(), matches[last].end()
+        value = sentence[start:end]
+        following = last + 1 < len(tokens) and fold(tokens[last + 1]) == unit
         if not unit:
             if _YEAR.fullmatch(token):
                 continue  # nor does a bare year, unless a unit follows ("2000 khách")
-            return True
-        if unit in PERCENT_UNITS and token.endswith("%"):
-            return True
-        following = tokens[i + 1:]
-        while following and (following[0] in _MAGNITUDES or following[0] in _NUMBER_WORDS
-                             or following[0] in _NUMBER_TAILS or following[0][0].isdigit()):
-            following = following[1:]  # the rest of the number: "mười một", "1,5 triệu"
-        if (following and fold(following[0]) == unit) or (i > 0 and fold(tokens[i - 1]) == unit):
-            return True
-    return False
+            yield value, value, start, end
+        elif unit in PERCENT_UNITS and token.endswith("%"):
+            yield value, value, start, end
+        elif following:
+            stop = last + 1
+            while (stop + 1 < len(tokens) and fold(tokens[stop + 1]) in asked and not matches[stop + 1].group(0)[0].isupper()
+                   and not text[matches[stop].end():matches[stop + 1].start()].strip()):
+                stop += 1
+            yield value, sentence[start:matches[stop].end()], start, end
+        elif i > 0 and fold(tokens[i - 1]) == unit:
+            yield value, sentence[matches[i - 1].start():end], start, end
 
 
-@dataclass(frozen=True)
-class Word:
-    """One syllable of the question, folded, and how it was written."""
-
-    syllable: str
-    capital: bool        # capitalised and not the question's first word
-    after_break: bool    # punctuation stands before it ("Tesla, Lane")
-    written: str = ""    # as the question writes it ("Nẵng")
-
-
-def _question_words(question: str) -> list[Word]:
-    """The question's syllables; an abbreviation's expansion ("TP" → "thành phố") is no name."""
-    words: list[Word] = []
-    text = normalize(question)
-    previous_end = 0
-    for i, match in enumerate(_WORD.finditer(text)):
-        word = match.group(0)
-        after_break = bool(text[previous_end:match.start()].strip())
-        previous_end = match.end()
-        expansion = EXPANSIONS.get(word.lower())
-        if expansion:
-            words += [Word(fold(s), False, after_break and j == 0, s) for j, s in enumerate(expansion)]
-        else:
-            words.append(Word(fold(word.lower()), i > 0 and word[0].isupper(), after_break, word))
-    return words
-
-
-def _looks_vietnamese(syllable: str) -> bool:
+def looks_vietnamese(syllable: str) -> bool:
     return bool(_VIETNAMESE_SYLLABLE.fullmatch(syllable))
 
 
@@ -174,7 +156,7 @@ def _name_runs(words: list[Word], vocabulary: Container[str], casual: bool) -> l
     for word in words:
         if word.after_break and runs[-1]:
             runs.append([])
-        if word.capital and _looks_vietnamese(word.syllable) and word.syllable in vocabulary:
+        if word.capital and looks_vietnamese(word.syllable) and word.syllable in vocabulary:
             runs[-1].append(word)
         elif runs[-1]:
             runs.append([])
@@ -198,7 +180,7 @@ def _names(words: list[Word], known_names: Container[str], vocabulary: Container
     pairs it holds. In a casual question any known pair counts, as nothing is capitalised."""
     known = [a.syllable + b.syllable for a, b in zip(words, words[1:])
              if (casual or (a.capital and b.capital)) and not b.after_break
-             and _looks_vietnamese(a.syllable) and _looks_vietnamese(b.syllable)
+             and looks_vietnamese(a.syllable) and looks_vietnamese(b.syllable)
              and a.syllable + b.syllable in known_names]
     unknown = next((" ".join(w.written for w in run[:MAX_NAME_SYLLABLES]) for run in _name_runs(words, vocabulary, casual)
                     if not any(a.syllable + b.syllable in vocabulary for a, b in zip(run, run[1:]))), "")
@@ -248,17 +230,17 @@ def _count_unit(question: str, words: list[Word], vietnamese: bool) -> str | Non
     return phrases[-1][0] if phrases else ""
 
 
-def requirements(question: str, vietnamese: bool, known_names: Container[str], vocabulary: Container[str],
+def requirements(question: Question, known_names: Container[str], vocabulary: Container[str],
                  documents_with: Callable[[str], frozenset[str]]) -> Requirements:
     """Read the question for the requirements above; `documents_with(term)` gives the articles
     whose text contains a folded, joined term."""
-    words = _question_words(question)
-    casual = not has_diacritics(question) and not any(w.capital for w in words)
-    known, unknown = _names(words, known_names, vocabulary, casual)
+    words = list(question.words)
+    known, unknown = _names(words, known_names, vocabulary, question.casual)
     if unknown:
         return Requirements(unknown_name=unknown)
     title, organisation, deputy = (), "", False
-    if answer_type(question) == "person":
-        title, organisation, deputy = _title(question, words, vietnamese, casual)
+    if question.kind == "person":
+        title, organisation, deputy = _title(question.text, words, question.vietnamese, question.casual)
     return Requirements(name_documents={name: documents_with(name) for name in known}, title=title,
-                        organisation=organisation, deputy=deputy, count_unit=_count_unit(question, words, vietnamese))
+                        organisation=organisation, deputy=deputy,
+                        count_unit=_count_unit(question.text, words, question.vietnamese))

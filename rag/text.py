@@ -217,6 +217,8 @@ _VI_FOLDED_WORDS = {
     "co", "khong", "nguoi", "da", "voi", "cho", "tu", "den", "nay", "do", "thi", "con", "ve",
     "mot", "nhu", "tinh", "thanh", "pho", "toi", "pham", "chu", "tich", "bo", "truong", "luc",
     "luong", "lanh", "dao", "hoi", "dong", "vu", "viec", "tp", "ha", "noi", "hai", "phong",
+    "lam", "vao", "ra", "nhat", "sau", "truoc", "tren", "duoi", "bi", "boi", "cung", "rat",
+    "them", "moi", "nhu", "gom", "bang",
 }
 _EN_WORDS = {
     "the", "a", "an", "of", "is", "are", "was", "were", "who", "what", "when", "where", "which",
@@ -227,8 +229,9 @@ _EN_WORDS = {
 
 
 def detect_language(text: str) -> str:
-    """'vi' or 'en'. Diacritics settle it; otherwise count function words of each language."""
-    if has_diacritics(text):
+    """'vi' or 'en', the language of the answer. Diacritics settle it; otherwise count function
+    words of each language. (A question in a third language is caught by `foreign_language`.)"""
+    if any(_VIETNAMESE_ACCENTED.search(w) for w in _unnamed_words(text)) and not foreign_language(text):
         return "vi"
     words = _WORD.findall(text)
     if not words:
@@ -237,3 +240,75 @@ def detect_language(text: str) -> str:
     # Capitalised words after the first are names ("Hai Phong" in an English question), not Vietnamese.
     vi = sum(w.lower() in _VI_FOLDED_WORDS for i, w in enumerate(words) if i == 0 or not w[0].isupper())
     return "vi" if vi > en else "en"
+
+
+_VIETNAMESE_ACCENTED = re.compile(
+    "[" + "".join(unicodedata.normalize("NFC", base + tone) for base in "aăâeêioôơuưy" for tone in ["", *TONE_MARKS]
+                  if base + tone != base or base in "ăâêôơư") + "đ]", re.IGNORECASE)
+_FOREIGN_LETTERS = re.compile(r"[^\W\d_a-zA-Z]")
+
+
+def _unnamed_words(text: str) -> list[str]:
+    """Lower-cased words, without the capitalised ones after the first (names say nothing of the
+    language) and without words holding a letter Vietnamese never writes ("ergänzungsschulen")."""
+    return [word.lower() for i, word in enumerate(_WORD.findall(text))
+            if not word.isdigit() and (i == 0 or not word[0].isupper())
+            and not _FOREIGN_LETTERS.search(_VIETNAMESE_ACCENTED.sub("", word))]
+
+
+# Function words that mark English on their own; one-letter words ("a") and the domain words
+# of `_EN_WORDS` ("police") are shared with French, Spanish and Portuguese questions.
+_EN_FUNCTION_WORDS = {w for w in _EN_WORDS if len(w) > 1} - {
+    "police", "leads", "lead", "director", "city", "head", "heads", "say", "said", "tell", "me", "in", "do"}
+# Latin-script languages a question may plausibly be written in; the identifier chooses among them.
+_LATIN_LANGUAGES = ["vi", "en", "fr", "es", "de", "it", "pt", "nl", "id", "ms", "tl", "tr", "pl", "ro",
+                    "sv", "da", "no", "fi", "cs", "hu", "sw"]
+FOREIGN_CONFIDENT = 0.9   # the identifier alone decides above this probability
+FOREIGN_LIKELY = 0.5      # …and above this one when no English or Vietnamese function word backs either
+_ONLY_VIETNAMESE_LETTERS = re.compile(r"[ăơưđạảẽẹẻịỉọỏụủỳỵỷỹằắẳẵặầấẩẫậềếểễệồốổỗộờớởỡợừứửữựẫ]", re.IGNORECASE)
+
+
+@functools.lru_cache(maxsize=1)
+def _identifier():
+    """py3langid's bundled model (no download), limited to Latin-script languages."""
+    from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+    identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    identifier.set_languages(_LATIN_LANGUAGES)
+    return identifier
+
+
+def _latin_share(text: str) -> float:
+    letters = [c for c in text if c.isalpha()]
+    if not letters:
+        return 1.0
+    return sum(unicodedata.name(c, "").startswith("LATIN") for c in letters) / len(letters)
+
+
+def foreign_language(text: str) -> str:
+    """The language of a question written in neither Vietnamese nor English ("" otherwise).
+
+    The assistant answers in Vietnamese or English only, and a French question with "là" or a
+    Chinese one about Hai Phong was taken for Vietnamese or English and got confident quotes. A
+    script other than Latin settles it; in Latin script, py3langid's bundled model decides when
+    it is sure, or when it is fairly sure and no English function word (nor a letter only
+    Vietnamese writes) speaks against it. Two English or Vietnamese function words always win:
+    unaccented Vietnamese ("ong ay duoc chon vao nam nao") can look Tagalog to the model.
+    """
+    if _latin_share(text) < 0.5:
+        return "non-Latin"
+    words = [w.lower() for w in _WORD.findall(text) if not w.isdigit()]
+    if not words:
+        return ""
+    lowered = [w.lower() for i, w in enumerate(_WORD.findall(text))
+               if not w.isdigit() and (i == 0 or not w[0].isupper())]  # names say nothing of the language
+    language, probability = _identifier().classify(" ".join(lowered) or " ".join(words))
+    if language in ("vi", "en") or probability < FOREIGN_LIKELY:
+        return ""
+    english = sum(w in _EN_FUNCTION_WORDS for w in lowered)
+    vietnamese = sum(fold(w) in _VI_FOLDED_WORDS for w in lowered)
+    if english >= 2 or vietnamese >= 2:
+        return ""
+    if probability < FOREIGN_CONFIDENT and (english or any(_ONLY_VIETNAMESE_LETTERS.search(w) for w in lowered)):
+        return ""
+    return language

@@ -24,6 +24,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     error: str = "scripted failure"
+    token_delay: float = 0.0  # seconds between streamed words (a slow model, for the page's stop button)
 
     def render(self, request: dict) -> str:
         return self.text(request) if callable(self.text) else self.text
@@ -87,13 +88,13 @@ def make_handler(fake: "FakeOpenAI") -> type[BaseHTTPRequestHandler]:
                     error = {"error": {"message": reply.error, "type": "server_error", "code": reply.status}}
                     self._send(reply.status, json.dumps(error).encode())
                 elif request.get("stream"):
-                    self._stream(request, reply.render(request))
+                    self._stream(request, reply.render(request), reply.token_delay)
                 else:
                     self._send(200, json.dumps(_completion(request["model"], reply.render(request))).encode())
             except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout tests)
                 pass
 
-        def _stream(self, request: dict, text: str) -> None:
+        def _stream(self, request: dict, text: str, token_delay: float = 0.0) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Connection", "close")
@@ -103,6 +104,7 @@ def make_handler(fake: "FakeOpenAI") -> type[BaseHTTPRequestHandler]:
             for token in re.findall(r"\S+\s*|\s+", text):
                 self.wfile.write(_chunk(model, {"content": token}))
                 self.wfile.flush()
+                time.sleep(token_delay)
             self.wfile.write(_chunk(model, {}, "stop"))
             self.wfile.write(b"data: [DONE]\n\n")
             self.wfile.flush()

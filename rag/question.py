@@ -1,0 +1,125 @@
+"""A question parsed once: the one value that flows through retrieval and answering.
+
+Before, the question string was normalised, folded, split and typed again in lexical search, in
+the requirements and in the answerer, each with its own idea of a word. `parse_question` does it
+once; every later step reads the same `Question`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.text import EXPANSIONS, STOPWORDS, detect_language, fold, foreign_language, has_diacritics, normalize
+
+_WORD = re.compile(r"\w+")
+
+# What the question asks for, read on its folded words.
+QUESTION_KINDS = {
+    "person": re.compile(r"\b(who|whom|whose|ai)\b"),
+    "number": re.compile(r"\b(how many|how much|what percentage|bao nhieu)\b"),
+    "date": re.compile(r"\b(when|what year|what date|which year|khi nao|bao gio|ngay nao|nam nao|thang nao|"
+                       r"luc nao|thoi gian nao)\b"),
+    "place": re.compile(r"\b(where|o dau|tai dau|noi nao|cho nao)\b"),
+}
+QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "ai", "gi", "nao",
+                  "sao", "dau", "bao", "nhieu", "khong", "chua", "tell", "list", "explain", "describe", "name"}
+# Greetings, thanks and politeness (folded): a question of these alone asks the articles nothing.
+SMALL_TALK = {"hello", "hi", "hey", "thanks", "thank", "you", "please", "good", "morning", "afternoon",
+              "evening", "night", "bye", "goodbye", "ok", "okay", "xin", "chao", "cam", "on", "tam", "biet",
+              "ban", "oi", "nhe", "nha", "alo", "anh", "chi", "em", "toi", "minh", "yes", "no", "vang", "da"}
+
+
+@dataclass(frozen=True)
+class Word:
+    """One syllable of the question, folded, and how it was written."""
+
+    syllable: str
+    capital: bool        # capitalised and not the question's first word
+    after_break: bool    # punctuation stands before it ("Tesla, Lane")
+    written: str = ""    # as the question writes it ("Nẵng")
+
+
+@dataclass(frozen=True)
+class Question:
+    """The question as every step needs it."""
+
+    text: str                   # normalised (NFC, one tone placement), spaces collapsed
+    language: str               # "vi" or "en": the language of the answer
+    foreign: str                # "" or the other language it is written in (answered with "the articles don't say")
+    words: tuple[Word, ...]     # syllables, abbreviations written out ("TP" → "thành phố")
+    kind: str | None            # person, number, date or place, when the question says
+
+    @property
+    def vietnamese(self) -> bool:
+        return self.language == "vi"
+
+    @property
+    def accented(self) -> bool:
+        return has_diacritics(self.text)
+
+    @property
+    def casual(self) -> bool:
+        """Typed with no diacritics and no capitals ("giam doc cong an tp ha noi la ai")."""
+        return not self.accented and not any(w.capital for w in self.words)
+
+    @property
+    def folded(self) -> list[str]:
+        return [w.syllable for w in self.words]
+
+    @property
+    def content(self) -> set[str]:
+        """Folded syllables that are not question or function words."""
+        return {w for w in self.folded if w not in STOPWORDS}
+
+    @property
+    def asks(self) -> bool:
+        """Does it read as a question: a question mark, an English question word first, or a
+        Vietnamese question word anywhere ("… là ai")? "SELECT … WHERE id = 1" does not."""
+        if "?" in self.text or (self.folded and self.folded[0] in QUESTION_WORDS):
+            return True
+        return self.vietnamese and (self.kind is not None or bool(set(self.folded) & QUESTION_WORDS))
+
+    @property
+    def small_talk_only(self) -> bool:
+        """A greeting or thanks ("hello", "xin chào", "cảm ơn bạn"): nothing to look up."""
+        content = self.content
+        return bool(content) and content <= SMALL_TALK
+
+
+def question_words(text: str) -> tuple[Word, ...]:
+    """The question's syllables; an abbreviation's expansion ("TP" → "thành phố") is no name."""
+    words: list[Word] = []
+    text = normalize(text)
+    previous_end = 0
+    for i, match in enumerate(_WORD.finditer(text)):
+        word = match.group(0)
+        after_break = bool(text[previous_end:match.start()].strip())
+        previous_end = match.end()
+        expansion = EXPANSIONS.get(word.lower())
+        if expansion:
+            words += [Word(fold(s), False, after_break and j == 0, s) for j, s in enumerate(expansion)]
+        else:
+            words.append(Word(fold(word.lower()), i > 0 and word[0].isupper(), after_break, word))
+    return tuple(words)
+
+
+# English question words that ask for something else ("Which Vice Chairman … where …").
+_OTHER_ENGLISH = re.compile(r"\b(?:which|what(?! year| date| percentage)|why|how(?! many| much))\b")
+
+
+def question_kind(folded_text: str) -> str | None:
+    """What a (folded, lower-cased) question asks for: person, number, date or place; the
+    question word that comes first decides ("Which Vice Chairman … where …" asks no place)."""
+    found = [(m.start(), kind) for kind, pattern in QUESTION_KINDS.items() for m in pattern.finditer(folded_text)]
+    found += [(m.start(), None) for m in _OTHER_ENGLISH.finditer(folded_text)]
+    return min(found, key=lambda f: f[0])[1] if found else None
+
+
+def parse_question(text: str, language: str | None = None) -> Question:
+    """Parse `text` once; `language` overrides the detected answer language."""
+    text = normalize(" ".join(text.split()))
+    words = question_words(text)
+    foreign = foreign_language(text)
+    return Question(text, language or ("en" if foreign else detect_language(text)), foreign, words,
+                    question_kind(" ".join(w.syllable for w in words)))

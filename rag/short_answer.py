@@ -1,0 +1,312 @@
+"""The short direct answer: a name, a date, a number or a place read out of the quoted sentences.
+
+A reader asking "Who leads Hai Phong police?" should not have to find the names inside three
+Vietnamese quotes. The span is taken from the text, never composed: a capitalised name run next
+to the question's words (not one the question itself names, not a deputy when the head is asked),
+a date written as the articles write dates, a number with the unit asked. When no sentence holds
+such a span there is no short answer and the quotes alone answer, as before.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rag.question import QUESTION_KINDS, Question
+from rag.support import DEPUTY, Requirements, count_spans, holds_title, looks_vietnamese
+from rag.text import STOPWORDS, fold, folded_syllables, normalize
+
+_TOKEN = re.compile(r"[\w'’-]+")
+_RANK = re.compile(r"(?:(?:Đại|Thượng|Trung|Thiếu) (?:tướng|tá|úy)|Đại tướng)\s*$")
+# Words before a name that say it is a person: honorifics, ranks, and titles.
+_PERSON_BEFORE = re.compile(r"(?:ông|bà|anh|chị|đồng chí|tướng|tá|úy|giám đốc|chủ tịch|bí thư|bộ trưởng|"
+                            r"thứ trưởng|trưởng|tư lệnh|vua|hoàng đế|giáo sư|tiến sĩ|bác sĩ|nhà \w+)\s*,?\s*$",
+                            re.IGNORECASE)
+SURNAMES = {"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho",
+            "ngo", "duong", "ly", "luong", "to", "dinh", "trinh", "mai", "cao", "lam", "dao", "doan", "truong",
+            "luu", "chu", "ta", "ha", "kieu", "quach", "thai", "trieu", "van", "tong"}
+# Capitalised words that start an organisation, a place or a document, not a person.
+_NOT_PERSON_HEADS = {"cong", "bo", "uy", "ubnd", "hdnd", "thanh", "tinh", "quan", "huyen", "xa", "phuong",
+                     "dang", "ban", "hoi", "doan", "so", "cuc", "vien", "truong", "nghi", "de", "tet", "le",
+                     "dai", "trung", "viet", "nha", "chinh", "quoc", "toa", "mat", "lien", "tong", "thu", "pho",
+                     "giam", "chu", "bi", "thuong", "thieu", "ngay", "thang", "nam", "tai", "theo", "trong",
+                     "sau", "khi", "nhung", "cac", "mot", "voi", "do", "con", "anh", "ong", "ba"}
+_DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown, not measured
+    re.compile(r"(?:ngày\s+)?(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?![/.,-]?\d)", re.IGNORECASE),
+    re.compile(r"(?:ngày\s+)?(\d{1,2} tháng \d{1,2}(?:,? năm \d{3,4})?)", re.IGNORECASE),
+    re.compile(r"(?:ngày\s+)(\d{1,2}[/.]\d{1,2})(?![/.,]?\d)", re.IGNORECASE),
+    re.compile(r"(?<![\d/.,])(\d{1,2}/\d{1,2})(?![/.,]?\d)"),
+    re.compile(r"((?:tháng \d{1,2},? )?năm \d{3,4}|những năm \d{3,4}|thế kỷ (?:thứ )?[\dIVXLC]+)", re.IGNORECASE),
+    re.compile(r"(?<![\d.,/])((?:1\d|20)\d\d)(?![.,/]?\d)"),
+]
+# A question for the head of something: a deputy does not answer it.
+_HEAD = re.compile(r"\b(?:leads?|heads?|chief|đứng đầu|lãnh đạo|dung dau|lanh dao)\b", re.IGNORECASE)
+CLOZE = 4  # words either side of the question word matched either side of the span
+_FIRST_YEAR_PATTERN = 4
+_YEAR_ASKED = re.compile(r"\b(?:nam nao|nam may|what year|which year)\b")
+_DAY_ASKED = re.compile(r"\b(?:ngay nao|ngay may|what date|what day|which day)\b")
+_MARKER = re.compile(r"^(?:ngày|năm)\s+", re.IGNORECASE)
+_PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|in|at|thuộc)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|huyện|xã|nước|vùng|miền)\s*)?$",
+                           re.IGNORECASE)
+
+LABELS = {
+    "en": {"one": "Short answer: {spans}.", "differ": "The articles differ: {spans}.",
+           "dated": "article of {date}", "undated": "undated article", "join": "; "},
+    "vi": {"one": "Trả lời ngắn: {spans}.", "differ": "Các bài báo nêu khác nhau: {spans}.",
+           "dated": "bài ngày {date}", "undated": "bài không ghi ngày", "join": "; "},
+}
+
+
+@dataclass(frozen=True)
+class Span:
+    """A short answer read out of one quoted sentence."""
+
+    value: str     # as the sentence writes it: what exact match and F1 measure
+    shown: str     # with its rank or unit, for the reader
+    n: int         # the citation it comes from
+    doc_id: str    # that article
+    date: str      # its date
+    score: float   # how close it sits to the question's words (higher is better)
+
+
+@dataclass(frozen=True)
+class ShortAnswer:
+    text: str             # the sentence shown first ("Short answer: … [1].")
+    spans: list[Span]     # best first
+
+    @property
+    def value(self) -> str:
+        return self.spans[0].value
+
+
+@dataclass(frozen=True)
+class _Found:
+    value: str
+    shown: str
+    start: int
+    end: int
+    bonus: float = 0.0
+
+
+def _capitalised_runs(sentence: str) -> list[tuple[int, int]]:
+    """Spans of capitalised words separated by single spaces: the shape of names."""
+    runs: list[tuple[int, int]] = []
+    for m in _TOKEN.finditer(sentence):
+        if not m.group(0)[0].isupper():
+            continue
+        if runs and sentence[runs[-1][1]:m.start()] == " ":
+            runs[-1] = (runs[-1][0], m.end())
+        else:
+            runs.append((m.start(), m.end()))
+    return runs
+
+
+def _folded_tokens(text: str) -> list[tuple[str, int, int]]:
+    return [(fold(m.group(0).lower()), m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+
+
+def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[str]]]:
+    """Capitalised runs shaped like a person's name and not one the question names."""
+    asked = set(question.folded)
+    out = []
+    for run_start, run_end in _capitalised_runs(sentence):
+        words = sentence[run_start:run_end].split(" ")
+        folded = [fold(w.lower()) for w in words]
+        # Leading words that head an organisation, a title or an acronym ("ANTT") are not the name.
+        while folded and (folded[0] in _NOT_PERSON_HEADS or (len(words[0]) > 1 and words[0].isupper())) \
+                and not (len(folded) >= 3 and folded[0] in SURNAMES):
+            words, folded = words[1:], folded[1:]
+        if not words or all(f in asked for f in folded):
+            continue
+        start = run_end - len(" ".join(words))
+        if start == 0 and len(words) == 1:
+            continue  # the sentence's first word is capitalised anyway
+        vietnamese_name = folded[0] in SURNAMES and 2 <= len(words) <= 4
+        foreign_name = not all(looks_vietnamese(f) for f in folded)
+        if vietnamese_name or foreign_name or _PERSON_BEFORE.search(sentence[:start]):
+            out.append((start, run_end, words))
+    return out
+
+
+def _persons(sentence: str, question: Question, needs: Requirements) -> list[_Found]:
+    """Names, with what the sentence says each one is: the words since the previous name or
+    ";" before it, and up to the next name or ";" after it (its title, "ông X, Chủ tịch …")."""
+    runs = _name_runs(sentence, question)
+    head_asked = bool(needs.title) or bool(_HEAD.search(question.text))
+    out = []
+    for i, (start, end, words) in enumerate(runs):
+        left = max(runs[i - 1][1] if i else 0, sentence.rfind(";", 0, start) + 1)
+        right = min(runs[i + 1][0] if i + 1 < len(runs) else len(sentence), _find(sentence, ";", end))
+        before, after = sentence[left:start], sentence[end:right]
+        role = folded_syllables(before + " " + after)
+        titled = bool(needs.title) and holds_title(role, needs)
+        deputy = DEPUTY in fold(before.lower()).split()[-3:] or fold(after.lower()).lstrip(" ,").startswith(DEPUTY + " ")
+        if needs.title and not titled and _subsequence(role, needs.title):
+            continue  # named only as the deputy ("Phó Chủ tịch") or of another body
+        if head_asked and deputy and not needs.deputy and not titled:
+            continue  # a vice-chairman does not answer "who leads …"
+        rank = _RANK.search(before)
+        name = " ".join(words)
+        shown = f"{rank.group(0).strip()} {name}" if rank else name
+        bonus = 0.5 * (words[0] and fold(words[0].lower()) in SURNAMES) + 1.0 * titled
+        out.append(_Found(name, shown, start, end, bonus))
+    return out
+
+
+def _find(text: str, mark: str, start: int) -> int:
+    at = text.find(mark, start)
+    return len(text) if at < 0 else at
+
+
+def _subsequence(words: list[str], part: tuple[str, ...]) -> bool:
+    n = len(part)
+    return any(tuple(words[i:i + n]) == part for i in range(len(words) - n + 1))
+
+
+def _dates(sentence: str, question: Question) -> list[_Found]:
+    taken: list[tuple[int, int]] = []
+    out = []
+    asked = normalize(question.text)
+    year_asked = bool(_YEAR_ASKED.search(" ".join(question.folded)))
+    day_asked = bool(_DAY_ASKED.search(" ".join(question.folded)))
+    for rank, pattern in enumerate(_DATE_PATTERNS):
+        for m in pattern.finditer(sentence):
+            if any(s < m.end() and m.start() < e for s, e in taken):
+                continue
+            taken.append((m.start(), m.end()))
+            shown = m.group(0).strip()
+            value = _MARKER.sub("", m.group(1).strip())
+            if value in asked:
+                continue  # the date the question itself gives
+            # A full date says more than a day and month, which says more than a year; unless a
+            # year is what the question asks.
+            if day_asked and rank >= _FIRST_YEAR_PATTERN:
+                continue  # a year does not say which day
+            if year_asked:
+                bonus = 0.6 if rank >= _FIRST_YEAR_PATTERN else 0.0
+            else:
+                bonus = 0.1 * (len(_DATE_PATTERNS) - rank)
+            out.append(_Found(value, shown, m.start(), m.end(), bonus))
+    return out
+
+
+def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Found]:
+    asked = normalize(question.text)
+    out = []
+    for value, shown, start, end in count_spans(sentence, needs.count_unit or "", _unit_phrase(question)):
+        if re.fullmatch(r"[\d.,]+", value) and re.search(rf"(?<![\d.,]){re.escape(value)}(?![\d.,]*\d)", asked):
+            continue  # a number the question itself gives ("in 2015")
+        out.append(_Found(value, shown, start, end))
+    return out
+
+
+def _unit_phrase(question: Question) -> set[str]:
+    """The words a Vietnamese question counts ("bao nhiêu lượt kỳ họp" → lượt, kỳ, họp)."""
+    folded = question.folded
+    for i in range(len(folded) - 1):
+        if folded[i:i + 2] == ["bao", "nhieu"]:
+            phrase = []
+            for word in folded[i + 2:i + 5]:
+                if word in STOPWORDS:
+                    break
+                phrase.append(word)
+            return set(phrase)
+    return set()
+
+
+def _places(sentence: str, question: Question) -> list[_Found]:
+    asked = set(question.folded)
+    out = []
+    for start, end in _capitalised_runs(sentence):
+        if not _PLACE_BEFORE.search(sentence[:start]):
+            continue
+        words = sentence[start:end].split(" ")
+        if all(fold(w.lower()) in asked for w in words):
+            continue
+        out.append(_Found(sentence[start:end], sentence[start:end], start, end))
+    return out
+
+
+def find_span(sentence: str, question: Question, needs: Requirements, terms: dict[str, float]) -> _Found | None:
+    """The best span of the kind asked in one sentence: nearest the question's words."""
+    if question.kind == "person":
+        found = _persons(sentence, question, needs)
+    elif question.kind == "date":
+        found = _dates(sentence, question)
+    elif question.kind == "number" and needs.count_unit is not None:
+        found = _numbers(sentence, question, needs)
+    elif question.kind == "place":
+        found = _places(sentence, question)
+    else:
+        return None
+    if not found:
+        return None
+    tokens = _folded_tokens(sentence)
+    slot = _slot(question)
+    folded = question.folded
+    # The question's words right before and after its question word ("tầm nhìn đến năm | nào").
+    cloze_before = {w for w in folded[max(0, slot - CLOZE):slot] if w not in STOPWORDS}
+    cloze_after = {w for w in folded[slot + 1:slot + 1 + CLOZE] if w not in STOPWORDS}
+
+    def closeness(f: _Found) -> float:
+        """Question words near the span, rarer ones counting more; in a Vietnamese question,
+        also its words next to the question word found next to the span on the same side ("tầm
+        nhìn đến năm nào" → "tầm nhìn đến năm 2045", not "2030, tầm nhìn")."""
+        first = next((i for i, t in enumerate(tokens) if t[2] > f.start), len(tokens))
+        last = next((i for i, t in enumerate(tokens) if t[1] >= f.end), len(tokens)) - 1
+        total = 0.0
+        for i, (word, _, _) in enumerate(tokens):
+            weight = terms.get(word, 0.0)
+            if not weight or first <= i <= last:
+                continue
+            total += weight / (first - i if i < first else i - last)
+        if question.vietnamese:
+            total += sum(terms.get(w, 1.0) for w in cloze_before & {t[0] for t in tokens[max(0, first - CLOZE):first]})
+            total += sum(terms.get(w, 1.0) for w in cloze_after & {t[0] for t in tokens[last + 1:last + 1 + CLOZE]})
+        return f.bonus + total / 10
+    return max(found, key=closeness)
+
+
+def _slot(question: Question) -> int:
+    """How many of the question's syllables stand before its question word."""
+    folded = question.folded
+    joined = " ".join(folded)
+    for pattern in QUESTION_KINDS.values():
+        m = pattern.search(joined)
+        if m:
+            return len(joined[:m.start()].split())
+    return len(folded)
+
+
+def question_terms(question: Question, weights: dict[str, float]) -> dict[str, float]:
+    """The folded syllables to look for around a span, by rarity: the question's own and their
+    glossary equivalents (for an English question)."""
+    out = {t: w for t, w in weights.items() if " " not in t}
+    for word in question.folded:
+        if word not in STOPWORDS:
+            out.setdefault(word, 1.0)
+    return out
+
+
+def short_answer(spans: list[Span], language: str) -> ShortAnswer | None:
+    """One sentence in the question's language; differing values are each given with their date."""
+    if not spans:
+        return None
+    labels = LABELS[language]
+    best: dict[str, Span] = {}  # one span per article: its best-placed sentence's
+    for span in sorted(spans, key=lambda s: -s.score):
+        best.setdefault(span.doc_id, span)
+    by_value: dict[str, list[Span]] = {}
+    for span in sorted(best.values(), key=lambda s: s.n):
+        by_value.setdefault(fold(span.value.lower()), []).append(span)
+    if len(by_value) == 1:
+        group = next(iter(by_value.values()))
+        text = labels["one"].format(spans=f"{group[0].shown} " + "".join(f"[{s.n}]" for s in group))
+        return ShortAnswer(text, sorted(spans, key=lambda s: -s.score))
+    parts = []
+    for group in by_value.values():
+        dates = {s.date for s in group}
+        when = ", ".join(labels["undated"] if d == "unknown" else labels["dated"].format(date=d) for d in sorted(dates))
+        parts.append(f"{group[0].shown} ({when}) " + "".join(f"[{s.n}]" for s in group))
+    text = labels["differ"].format(spans=labels["join"].join(parts))
+    return ShortAnswer(text, sorted(spans, key=lambda s: -s.score))
