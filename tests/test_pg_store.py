@@ -14,6 +14,7 @@ import pytest
 from rag.assistant import Assistant
 from rag.ingest import ingest
 from rag.pg_store import PgStore
+from rag.question import parse_question
 from rag.store import create_store, open_store
 
 from conftest import SEEDS
@@ -63,7 +64,7 @@ def test_postgres_answers_as_the_local_index_does(pg_settings, seed_assistant):
 def test_lexical_scores_match_the_local_bm25(pg_settings, seed_assistant):
     """BM25 from stored statistics gives the local backend's scores (one segment: same avgdl)."""
     pg = open_store(pg_settings, seed_assistant.store.model)
-    question = "Công an Hải Phòng triệt phá tội phạm ma túy"
+    question = parse_question("Công an Hải Phòng triệt phá tội phạm ma túy")
     local = seed_assistant.store.lexical_search(question, 50)
     with pg.snapshot():
         found = pg.lexical_search(question, 50)
@@ -88,19 +89,13 @@ def test_incremental_ingest_counts_changes_and_keeps_statistics(pg_url, base_set
     files[1].unlink()
     second = ingest(None, settings)
     assert (len(second.added), len(second.updated), len(second.removed), len(second.unchanged)) == (0, 1, 1, 3)
-    store = open_store(settings, first_model(settings))
+    assistant = Assistant.open(settings=settings)
+    store = assistant.store
     assert store.check() == []
     assert "danang" in store.vocabulary and files[1].stem not in store.documents()
-    retrieval = Assistant(settings, store, Assistant.open(settings=settings).embedder).retrieve(
-        "Công an Đà Nẵng bắt nhóm trộm xe máy")
+    retrieval = assistant.retrieve("Công an Đà Nẵng bắt nhóm trộm xe máy")
     assert retrieval.documents[0].doc_id == files[0].stem
     store.close()
-
-
-def first_model(settings) -> str:
-    from rag.embedding import describe_model
-
-    return describe_model(settings)
 
 
 def test_two_ingests_at_once_while_questions_are_answered(pg_url, base_settings, seed_assistant, tmp_path):
