@@ -16,9 +16,11 @@ drops tombstoned rows.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import json
 import os
+import sqlite3
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +33,7 @@ import numpy as np
 from rag.chunking import Chunk
 from rag.lexical_set import SegmentedLexical
 from rag.segment import Segment, write_segment
-from rag.store import (CommitStats, IndexCorrupt, IndexMissing, IndexModelMismatch, IndexOutdated,
+from rag.store import (CommitStats, IndexCorrupt, IndexProblem, IndexMissing, IndexModelMismatch, IndexOutdated,
                        IndexWriteFailed, LexicalCandidates, NewDocument, StoredDocument)
 
 FORMAT_VERSION = 2
@@ -352,7 +354,9 @@ class LocalStore:
         committed = _pointer(self.index_dir)
         try:
             yield new_segment
-        except OSError as err:
+        except (OSError, sqlite3.Error, RuntimeError) as err:  # SQLite and FAISS report a full disk their own way
+            if isinstance(err, IndexProblem):
+                raise
             if _pointer(self.index_dir) == committed:
                 for path in made:
                     shutil.rmtree(path, ignore_errors=True)
@@ -364,8 +368,11 @@ class LocalStore:
                         path.unlink(missing_ok=True)
                 for path in self.index_dir.glob(f".{ROOTS_FILE}.*"):
                     path.unlink(missing_ok=True)
+            reason = (err.strerror if isinstance(err, OSError) else None) or str(err)
+            if "full" in reason.lower() or "no space" in reason.lower():
+                reason = os.strerror(errno.ENOSPC)
             raise IndexWriteFailed(f"cannot write the index in {self.index_dir}: "
-                                   f"{err.strerror or err}; the previous index is unchanged") from None
+                                   f"{reason}; the previous index is unchanged") from None
 
     def _tombstone(self, infos: list[dict], doc_ids: set[str]) -> None:
         for s, (info, segment) in enumerate(zip(infos, self.segments)):

@@ -8,12 +8,16 @@ import signal
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from rag.assistant import Assistant
+from rag.config import Settings
+from rag.embedding import describe_vectors
+from rag.question import parse_question
 from rag.chunking import Chunk
 from rag.ingest import compact, ingest
 from rag.local_store import MERGE_FACTOR, LocalStore, dir_bytes
@@ -107,11 +111,12 @@ def test_kill_during_ingest_keeps_what_was_committed(tmp_path, base_settings, po
 def test_kill_during_merge_keeps_every_article(tmp_path):
     index_dir = tmp_path / "index"
     rng = np.random.default_rng(0)
-    store = LocalStore.create(index_dir, "test-model", 8, {})
+    model = describe_vectors(replace(Settings.from_env(), embed_model="test-model"))  # what `rag compact` expects
+    store = LocalStore.create(index_dir, model, 8, {})
     names = [f"doc{i}" for i in range(4)]
     for name in names:  # one commit each: four segments
         store.commit([synthetic_doc(name, f"bài {name} về an ninh trật tự số {name}", rng)], [], [])
-        store = LocalStore.open(index_dir, "test-model")
+        store = LocalStore.open(index_dir, model)
     store.commit([], ["doc0"], [])
     env = {**os.environ, "RAG_INDEX_DIR": str(index_dir), "RAG_EMBED_MODEL": "test-model"}
     hook = ("import rag.segment as m\nreal = m.np.save\n"
@@ -119,12 +124,12 @@ def test_kill_during_merge_keeps_every_article(tmp_path):
             "m.np.save = save")
     run_killed(["compact"], hook, env, tmp_path / "marker")
 
-    after_kill = LocalStore.open(index_dir, "test-model")
+    after_kill = LocalStore.open(index_dir, model)
     assert sorted(after_kill.documents()) == ["doc1", "doc2", "doc3"] and len(after_kill.segments) == 4
     assert len(list(index_dir.glob("seg-*"))) == 5  # the half-written merge is ignored…
     proc = subprocess.run([*RAG, "compact"], env=env, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
-    merged = LocalStore.open(index_dir, "test-model")
+    merged = LocalStore.open(index_dir, model)
     assert sorted(merged.documents()) == ["doc1", "doc2", "doc3"] and len(merged.segments) == 1
     assert len(list(index_dir.glob("seg-*"))) == 1  # …and removed by the next writer
     assert merged.manifest["segments"][0].get("deleted", []) == []
@@ -177,7 +182,7 @@ def test_one_article_segment_is_scored_with_global_statistics(tmp_path):
     scores = []
     for directory in ("split", "whole"):
         store = LocalStore.open(tmp_path / directory, "m")
-        found = store.lexical_search(question, 5)
+        found = store.lexical_search(parse_question(question), 5)
         best = found.folded.keys[np.argmax(found.folded.values)]
         assert store.doc_ids(np.array([best])) == ["target"]
         scores.append(float(found.folded.values.max()))
