@@ -115,8 +115,8 @@ class AssistantLoader:
         keeps answering from the index it has and says so in the server log.
         """
         assistant = self._assistant
-        if assistant is None:
-            return None
+        if assistant is None or assistant.settings.store != "local":
+            return assistant  # PostgreSQL is read live: every question sees the last commit
         index_dir = assistant.settings.index_dir
         try:
             committed = current_manifest_path(index_dir)

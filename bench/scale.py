@@ -327,7 +327,8 @@ def _ask_timings(assistant, embedder, real: dict, questions: list[str]) -> tuple
 def measure(index_dir: Path, passages: int) -> dict:
     """Open, ask, recall, add and remove, in this (fresh) process."""
     from rag.assistant import Assistant
-    from rag.ingest import _locked, _merge_if_needed, IngestReport
+    from rag.ingest import _merge_if_needed, IngestReport
+    from rag.local_store import folder_lock as _locked
 
     settings = Settings.from_env().with_index_dir(index_dir)
     real = real_vectors(settings)

@@ -32,7 +32,7 @@ from rag.corpus import load_corpus
 from rag.embedding import ModelError
 from rag.evaluation import BadQuestionsFile, evaluate, load_questions
 from rag.ingest import IngestReport, NothingToIndex, check, compact, index_documents, ingest
-from rag.store import IndexProblem
+from rag.store import IndexProblem, describe_location
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Ask questions about Vietnamese news articles, in Vietnamese or English.")
@@ -49,6 +49,9 @@ PLAIN_PROGRESS_SECONDS = 5.0
 QUESTION_COMMAND = {"ignore_unknown_options": True}
 
 IndexDirOption = Annotated[Optional[Path], typer.Option("--index-dir", help="Index folder (default: RAG_INDEX_DIR or ./index).")]
+DatabaseOption = Annotated[Optional[str], typer.Option(
+    "--database-url", help="Keep the index in this PostgreSQL database (default: RAG_DATABASE_URL; unset = local files).",
+    show_default=False)]
 
 
 def fail(message: str, code: int = EXIT_ERROR) -> None:
@@ -114,17 +117,17 @@ def plain_progress(label: str) -> Callable[[int, int], None]:
     return update
 
 
-def settings_for(index_dir: Path | None) -> Settings:
-    return Settings.from_env().with_index_dir(index_dir)
+def settings_for(index_dir: Path | None, database_url: str | None = None) -> Settings:
+    return Settings.from_env().with_index_dir(index_dir).with_database(database_url)
 
 
-def print_report(report: IngestReport, index_dir: Path) -> None:
+def print_report(report: IngestReport, settings: Settings) -> None:
     for skipped in report.skipped:
         err.print(f"skipped {skipped.path}: {skipped.reason}", highlight=False)
     for note in report.notes:
         err.print(f"note: {note}", highlight=False)
     err.print(f"{len(report.added)} added, {len(report.updated)} updated, {len(report.unchanged)} unchanged, "
-              f"{len(report.removed)} removed; {report.chunks} passages in {index_dir} "
+              f"{len(report.removed)} removed; {report.chunks} passages in {describe_location(settings)} "
               f"({report.seconds:.1f}s)", highlight=False)
 
 
@@ -133,7 +136,7 @@ def open_or_build(settings: Settings) -> Assistant:
     with progress_bar("Indexing seed articles") as update:
         assistant, report = Assistant.open_or_build(settings, on_progress=update)
     if report is not None:
-        print_report(report, settings.index_dir)
+        print_report(report, settings)
     return assistant
 
 
@@ -141,24 +144,25 @@ def open_or_build(settings: Settings) -> Assistant:
 def ingest_command(
     paths: Annotated[Optional[list[Path]], typer.Argument(help="Files or folders of .txt, .md, .jsonl articles.")] = None,
     index_dir: IndexDirOption = None,
+    database_url: DatabaseOption = None,
     rebuild: Annotated[bool, typer.Option(help="Re-embed everything (e.g. after changing model).")] = False,
     replace: Annotated[bool, typer.Option(help="Index exactly these paths, dropping folders ingested before.")] = False,
 ) -> None:
     """Index articles; only new or changed files are embedded again, deleted ones leave."""
-    settings = settings_for(index_dir)
+    settings = settings_for(index_dir, database_url)
     if paths and not any(p.exists() for p in paths):
         fail(f"no such file or folder: {', '.join(map(str, paths))}", EXIT_USAGE)
     with friendly_errors(), progress_bar("Embedding passages") as update:
         report = ingest(list(paths or []), settings, replace_roots=replace, rebuild=rebuild, on_progress=update)
-    print_report(report, settings.index_dir)
+    print_report(report, settings)
     if report.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 
 
 @app.command("compact")
-def compact_command(index_dir: IndexDirOption = None) -> None:
+def compact_command(index_dir: IndexDirOption = None, database_url: DatabaseOption = None) -> None:
     """Merge the index's segments and drop deleted articles' rows (ingest also merges on its own)."""
-    settings = settings_for(index_dir)
+    settings = settings_for(index_dir, database_url)
     with friendly_errors():
         stats = compact(settings)
     err.print(f"merged {len(stats.merged)} segments into {stats.segments}; "
@@ -166,15 +170,15 @@ def compact_command(index_dir: IndexDirOption = None) -> None:
 
 
 @app.command("check")
-def check_command(index_dir: IndexDirOption = None) -> None:
+def check_command(index_dir: IndexDirOption = None, database_url: DatabaseOption = None) -> None:
     """Verify every file of the index against its checksum (opening the index only checks sizes)."""
-    settings = settings_for(index_dir)
+    settings = settings_for(index_dir, database_url)
     with friendly_errors():
         problems = check(settings)
     if problems:
-        fail(f"index in {settings.index_dir} is damaged: {'; '.join(problems)}: "
-             f"run `rag ingest --rebuild --index-dir {settings.index_dir}`")
-    err.print(f"index in {settings.index_dir} is sound", highlight=False)
+        fail(f"index in {describe_location(settings)} is damaged: {'; '.join(problems)}: "
+             f"run `rag ingest --rebuild`")
+    err.print(f"index in {describe_location(settings)} is sound", highlight=False)
 
 
 @app.command("ask", context_settings=QUESTION_COMMAND)
@@ -182,11 +186,12 @@ def ask_command(
     question: Annotated[str, typer.Argument(help="A question in Vietnamese or English.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
     index_dir: IndexDirOption = None,
+    database_url: DatabaseOption = None,
 ) -> None:
     """Answer one question with cited passages."""
     with friendly_errors():
         prepare_question(question)  # an empty or undecodable question fails before the model loads
-        assistant = open_or_build(settings_for(index_dir))
+        assistant = open_or_build(settings_for(index_dir, database_url))
         if not as_json:
             print_stream(assistant.ask_stream(question))
             return
@@ -223,12 +228,12 @@ def print_sources(answer) -> None:
 
 
 @app.command("chat")
-def chat_command(index_dir: IndexDirOption = None) -> None:
+def chat_command(index_dir: IndexDirOption = None, database_url: DatabaseOption = None) -> None:
     """A conversation in the terminal; follow-ups like "And Hanoi?" use the previous question."""
     from rag.chat import Conversation
 
     with friendly_errors():
-        conversation = Conversation(open_or_build(settings_for(index_dir)))
+        conversation = Conversation(open_or_build(settings_for(index_dir, database_url)))
         out.print("Ask about the articles (Vietnamese or English). /new starts over, /quit or Ctrl-D ends.")
         while True:
             try:
@@ -251,6 +256,13 @@ def eval_index_dir(settings: Settings, corpus: Path) -> Path:
     return settings.cache_dir / "eval-indexes" / f"{corpus.stem}-{key}"
 
 
+def eval_schema(settings: Settings, corpus: Path) -> str:
+    """A private PostgreSQL schema per evaluation corpus, beside (never in) the default one."""
+    key = hashlib.sha1(str(corpus.resolve()).encode()).hexdigest()[:10]
+    stem = "".join(c if c.isalnum() else "_" for c in corpus.stem.lower())[:30]
+    return f"{settings.database_schema}_eval_{stem}_{key}"
+
+
 def metrics_table(report: dict) -> Table:
     table = Table(title=f"Retrieval over documents ({report['n']} questions)")
     keys = list(report["metrics"])
@@ -268,11 +280,12 @@ def eval_command(
     questions: Annotated[Path, typer.Option("--questions", help="JSONL test questions.")],
     corpus: Annotated[Optional[Path], typer.Option("--corpus", help="Index this corpus (in its own index folder) and evaluate on it.")] = None,
     index_dir: IndexDirOption = None,
+    database_url: DatabaseOption = None,
     json_out: Annotated[Optional[Path], typer.Option("--json", help="Write the full report here.")] = None,
     report_dir: Annotated[Optional[Path], typer.Option("--report", help="Write an HTML report with plots into this folder.")] = None,
 ) -> None:
     """Measure hit@k, MRR, nDCG per language, abstention and answer match."""
-    settings = settings_for(index_dir)
+    settings = settings_for(index_dir, database_url)
     if report_dir is not None and report_dir.exists() and not report_dir.is_dir():
         fail(f"--report must be a folder: {report_dir} is a file", 2)
     with friendly_errors():
@@ -281,11 +294,12 @@ def eval_command(
             if not corpus.exists():
                 fail(f"no such corpus: {corpus}", 2)
             settings = settings.with_index_dir(index_dir or eval_index_dir(settings, corpus))
+            settings = settings.with_database(None, eval_schema(settings, corpus))
             loaded = load_corpus([corpus], max_file_mb=settings.max_file_mb)
             with progress_bar("Indexing corpus") as update:
                 report = index_documents(loaded.documents, settings, [str(corpus.resolve())], on_progress=update)
             report.skipped = loaded.skipped
-            print_report(report, settings.index_dir)
+            print_report(report, settings)
         assistant = open_or_build(settings)
         with progress_bar("Asking", "questions") as update:
             result = evaluate(items, assistant.ask, on_progress=update)
@@ -312,13 +326,14 @@ def serve_command(
     host: Annotated[str, typer.Option(envvar="RAG_HOST", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(envvar="RAG_PORT", help="Port to listen on.")] = 7860,
     index_dir: IndexDirOption = None,
+    database_url: DatabaseOption = None,
 ) -> None:
     """Serve the chat page and the HTTP API, docs at /docs (builds the seed index first if there is none)."""
     check_port(host, port)
     from app.server import launch
 
     with friendly_errors():
-        launch(settings_for(index_dir), host=host, port=port)
+        launch(settings_for(index_dir, database_url), host=host, port=port)
 
 
 def check_port(host: str, port: int) -> None:

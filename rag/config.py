@@ -107,8 +107,11 @@ class Settings:
     # is skipped before any of it is embedded.
     max_file_mb: float = 10.0
     max_passages: int = 500
-    # Where the index lives: "local" (segments in index_dir, rag/local_store.py).
+    # Where the index lives: "local" (segments in index_dir, rag/local_store.py) or "postgres"
+    # (rag/pg_store.py), chosen by setting RAG_DATABASE_URL.
     store: str = "local"
+    database_url: str = field(default="", repr=False)  # may hold a password
+    database_schema: str = "rag"
     # Optional generation (rag/llm.py): "" = none (extractive answers), "openai" or "llamacpp".
     llm: str = ""
     llm_base_url: str = "http://127.0.0.1:11434/v1"  # Ollama's OpenAI-compatible endpoint
@@ -135,7 +138,9 @@ class Settings:
             device=_env("RAG_DEVICE", "auto").lower(),
             max_file_mb=_env_positive("RAG_MAX_FILE_MB", 10.0, float),
             max_passages=_env_positive("RAG_MAX_PASSAGES", 500, int),
-            store=_env("RAG_STORE", "local").lower(),
+            store=_env("RAG_STORE", "postgres" if _env("RAG_DATABASE_URL", "") else "local").lower(),
+            database_url=_env("RAG_DATABASE_URL", ""),
+            database_schema=_env("RAG_DATABASE_SCHEMA", "rag"),
             llm=_env("RAG_LLM", "").lower(),
             llm_base_url=_env("RAG_LLM_BASE_URL", "http://127.0.0.1:11434/v1"),
             llm_model=_env("RAG_LLM_MODEL", ""),
@@ -145,6 +150,12 @@ class Settings:
             llm_context=_env_int("RAG_LLM_CONTEXT", 4096),
             llm_max_tokens=_env_int("RAG_LLM_MAX_TOKENS", 512),
         )
+
+    def with_database(self, url: str | None, schema: str | None = None) -> "Settings":
+        """Use the PostgreSQL database at `url` (None keeps the current choice)."""
+        if not url:
+            return self if schema is None else replace(self, database_schema=schema)
+        return replace(self, store="postgres", database_url=url, database_schema=schema or self.database_schema)
 
     def with_index_dir(self, index_dir: Path | None) -> "Settings":
         return self if index_dir is None else replace(self, index_dir=Path(index_dir))

@@ -10,11 +10,9 @@ model is loaded before the lock, as it takes seconds and touches no index.
 
 from __future__ import annotations
 
-import fcntl
 import math
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,8 +22,7 @@ from rag.chunking import Chunk, ChunkingSettings, chunk_document
 from rag.config import Settings
 from rag.corpus import Document, SkippedFile, load_corpus
 from rag.embedding import Embedder, describe_vectors, load_embedder
-from rag.local_store import recorded_roots
-from rag.store import (CommitStats, IndexMissing, IndexProblem, NewDocument, Store, StoredDocument, create_store,
+from rag.store import (recorded_roots, writer_lock, CommitStats, IndexMissing, IndexProblem, NewDocument, Store, StoredDocument, create_store,
                        open_store)
 
 Progress = Callable[[int, int], None]
@@ -81,18 +78,6 @@ def _sentence_spans(chunk: Chunk) -> list[tuple[int, int]]:
 
 def chunking_settings(settings: Settings, embedder: Embedder) -> ChunkingSettings:
     return ChunkingSettings(min(settings.chunk_tokens, embedder.max_tokens), settings.chunk_overlap_sentences)
-
-
-@contextmanager
-def _locked(index_dir: Path) -> Iterator[None]:
-    """One writer at a time per index folder."""
-    index_dir.mkdir(parents=True, exist_ok=True)
-    with (index_dir / ".lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _previous(settings: Settings, embedder: Embedder, report: IngestReport) -> Store | None:
@@ -249,7 +234,7 @@ def index_documents(docs: list[Document], settings: Settings, roots: list[str],
     if not docs:
         raise _nothing_to_index(report)
     embedder = load_embedder(settings)
-    with _locked(settings.index_dir):
+    with writer_lock(settings):
         return _index_locked(docs, settings, embedder, roots, report, rebuild, on_progress)
 
 
@@ -267,7 +252,7 @@ def _merge_if_needed(settings: Settings, model: str, report: IngestReport) -> No
 
 def compact(settings: Settings) -> CommitStats:
     """`rag compact`: merge every segment (up to the size cap) and drop deleted rows."""
-    with _locked(settings.index_dir):
+    with writer_lock(settings):
         store = open_store(settings, describe_vectors(settings))
         try:
             return store.merge(store.merge_plan(everything=True))
@@ -309,8 +294,8 @@ def ingest(paths: list[Path] | None, settings: Settings, replace_roots: bool = F
     if paths and not given:
         raise _nothing_to_index(report)
     embedder = load_embedder(settings)
-    with _locked(settings.index_dir):
-        roots = [] if replace_roots else recorded_roots(settings.index_dir)
+    with writer_lock(settings):
+        roots = [] if replace_roots else recorded_roots(settings)
         roots += [p for p in given if p not in roots]
         if not roots:
             roots = [str(settings.seeds_dir.resolve())]

@@ -17,13 +17,14 @@ drops tombstoned rows.
 from __future__ import annotations
 
 import errno
+import fcntl
 import json
 import os
 import sqlite3
 import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,6 +45,18 @@ ROOTS_FILE = "roots.json"
 MERGE_FACTOR = 10
 MAX_MERGED_CHUNKS = 200_000
 OPEN_RETRIES = 5
+
+
+@contextmanager
+def folder_lock(index_dir: Path) -> Iterator[None]:
+    """One writer at a time per index folder."""
+    index_dir.mkdir(parents=True, exist_ok=True)
+    with (index_dir / ".lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _rebuild_hint(index_dir: Path) -> str:
@@ -182,6 +195,10 @@ class LocalStore:
         manifest = {"format_version": FORMAT_VERSION, "generation": 0, "model": model, "dim": dim,
                     "chunking": chunking, **facts, "roots": [], "segments": [], "checksums": {}}
         return cls(Path(index_dir), manifest)
+
+    def snapshot(self):
+        """Already one commit for the store's whole life: nothing to hold."""
+        return nullcontext()
 
     def close(self) -> None:
         for segment in self.segments:

@@ -118,6 +118,10 @@ class Retriever:
 
     def search(self, question: Question | str, k_documents: int = 5, passages_per_document: int = 3) -> Retrieval:
         """Rank documents for a question (parsed once here when given as text)."""
+        with self.store.snapshot():  # every read of one question sees one committed state
+            return self._search(question, k_documents, passages_per_document)
+
+    def _search(self, question: Question | str, k_documents: int, passages_per_document: int) -> Retrieval:
         if isinstance(question, str):
             question = parse_question(question)
         respelled = self.store.spell_names(question.text)

