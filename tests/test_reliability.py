@@ -10,6 +10,7 @@ file, tombstones) must pass these tests unchanged.
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import random
 import re
@@ -75,7 +76,7 @@ class Article:
 
     @property
     def text(self) -> str:
-        return (f"date 2024-05\nÔng Lê Văn {self.place}an được bổ nhiệm làm Giám đốc Công ty cấp nước "
+        return (f"date 2024-05\nÔng Lê Văn {self.place.split()[0]} được bổ nhiệm làm Giám đốc Công ty cấp nước "
                 f"{self.place}. Công ty cấp nước {self.place} phục vụ hộ dân ở vùng ven biển.")
 
     @property
@@ -83,9 +84,17 @@ class Article:
         return f"Ai là Giám đốc Công ty cấp nước {self.place}?"
 
 
+# Made-up two-syllable place names, all different, so that each article is told apart by its
+# name's syllables as a real one would be (not by a digit inside one made-up token, which the
+# syllable splitter cuts off and which every article then shares).
+_SYLLABLES = ["Khương", "Thạch", "Vĩnh", "Bảo", "Lạc", "Tiên", "Quỳnh", "Mỹ", "Đoan", "Hưng", "Xuyên", "Phổ"]
+_PLACES = itertools.cycle(f"{a} {b}" for a in _SYLLABLES for b in reversed(_SYLLABLES) if a != b)
+
+
 def write_articles(folder: Path, tag: str, n: int = 1) -> list[Article]:
+    """`n` articles in `folder`; within one test every place name differs (132 before a repeat)."""
     folder.mkdir(parents=True, exist_ok=True)
-    articles = [Article(f"{tag}-{i}", f"Zentr{tag.replace('-', '')}x{i}") for i in range(n)]
+    articles = [Article(f"{tag}-{i}", next(_PLACES)) for i in range(n)]
     for a in articles:
         (folder / f"{a.doc_id}.txt").write_text(a.text, encoding="utf-8")
     return articles
