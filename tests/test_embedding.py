@@ -64,31 +64,35 @@ def test_late_sentence_vectors_come_from_the_passage_pass(base_settings, torch_e
 
 def test_vectors_of_another_runtime_or_pooling_are_refused_or_rebuilt(base_settings, seed_index_dir, tmp_path,
                                                                     seed_copy):
-    for runtime, sentences in (("torch", "separate"), ("onnx-int8", "separate"), ("onnx", "late")):
+    own = (base_settings.runtime, base_settings.sentence_vectors)
+    paths = (("torch", "separate"), ("onnx-int8", "separate"), ("onnx-int8", "late"), ("onnx", "late"), ("onnx", "separate"))
+    for runtime, sentences in [p for p in paths if p != own]:
         other = replace(base_settings, runtime=runtime, sentence_vectors=sentences)
         with pytest.raises(IndexModelMismatch, match="runtime|model"):
             Assistant.open(seed_index_dir, other)
     index_dir = tmp_path / "index"
     ingest([seed_copy], base_settings.with_index_dir(index_dir))
-    other = replace(base_settings, sentence_vectors="separate", index_dir=index_dir)
+    flipped = "late" if base_settings.sentence_vectors == "separate" else "separate"
+    other = replace(base_settings, sentence_vectors=flipped, index_dir=index_dir)
     progress: list[tuple[int, int]] = []
     report = ingest(None, other, on_progress=lambda done, total: progress.append((done, total)))
     assert any("rebuilding from scratch" in note for note in report.notes)
-    assert len(report.added) == 5 and report.encoded_texts > report.encoded_passages == report.chunks
+    assert len(report.added) == 5 and report.encoded_passages == report.chunks
+    assert (report.encoded_texts > report.encoded_passages) == (flipped == "separate")
     assert progress[-1] == (report.chunks, report.chunks)  # the bar counts passages
     assistant = Assistant.open(index_dir, other)
-    assert assistant.store.manifest["sentence_vectors"] == "separate"
+    assert assistant.store.manifest["sentence_vectors"] == flipped
     assert assistant.store.manifest["runtime"] == base_settings.runtime
 
 
 def test_cli_refuses_a_mixed_index_in_one_line(seed_index_dir):
     import os
 
-    env = {**os.environ, "RAG_RUNTIME": "onnx", "RAG_SENTENCE_VECTORS": "late"}
+    env = {**os.environ, "RAG_RUNTIME": "onnx-int8", "RAG_SENTENCE_VECTORS": "late"}
     done = subprocess.run([sys.executable, "-m", "rag.cli", "ask", "Ai là Giám đốc?", "--index-dir",
                            str(seed_index_dir)], env=env, capture_output=True, text=True)
     assert done.returncode != 0 and "Traceback" not in done.stderr
-    assert "runtime onnx-int8" in done.stderr and "--rebuild" in done.stderr
+    assert "runtime onnx;" in done.stderr and "--rebuild" in done.stderr
 
 
 def test_a_question_imports_neither_torch_nor_llama_index(seed_index_dir):
