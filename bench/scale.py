@@ -243,8 +243,24 @@ def _write_before(index_dir: Path, docs: list, model: str, chunking: dict) -> No
                 LexicalIndex.build([c.text for c in chunks]))
 
 
-def measure_before(index_dir: Path, passages: int) -> dict:
-    """Open, ask, add and remove with the release before segments (exact search: recall 1)."""
+@dataclass
+class Opened:
+    """An index opened in this process and timed: what both the before and after rows measure first."""
+
+    assistant: object
+    embedder: object
+    real: dict
+    questions: list[str]
+    rss_model_gb: float
+    open_s: float
+    rss_gb: float
+    full: list
+    retrieval_only: list
+    encode: list
+
+
+def _open_and_ask(index_dir: Path) -> Opened:
+    """Load the model (memory counted apart), open the index (timed), then time `ask`."""
     from rag.assistant import Assistant
 
     settings = Settings.from_env().with_index_dir(index_dir)
@@ -259,6 +275,15 @@ def measure_before(index_dir: Path, passages: int) -> dict:
     rss_open = rss_gb()
     questions = [str(q) for q in real["questions"]][:QUESTIONS]
     full, retrieval_only, encode = _ask_timings(assistant, embedder, real, questions)
+    return Opened(assistant, embedder, real, questions, rss_model, open_s, rss_open, full, retrieval_only, encode)
+
+
+def measure_before(index_dir: Path, passages: int) -> dict:
+    """Open, ask, add and remove with the release before segments (exact search: recall 1)."""
+    opened = _open_and_ask(index_dir)
+    assistant, real, rss_model, open_s, rss_open = (opened.assistant, opened.real, opened.rss_model_gb,
+                                                    opened.open_s, opened.rss_gb)
+    full, retrieval_only, encode = opened.full, opened.retrieval_only, opened.encode
     synthetic = Synthetic.make(real)
     synthetic.rng = np.random.default_rng(passages)
     # Rebuild the synthetic corpus's documents from the index, plus one article: a whole generation.
@@ -326,23 +351,15 @@ def _ask_timings(assistant, embedder, real: dict, questions: list[str]) -> tuple
 
 def measure(index_dir: Path, passages: int) -> dict:
     """Open, ask, recall, add and remove, in this (fresh) process."""
-    from rag.assistant import Assistant
     from rag.ingest import _merge_if_needed, IngestReport
     from rag.local_store import folder_lock as _locked
 
-    settings = Settings.from_env().with_index_dir(index_dir)
-    real = real_vectors(settings)
-    embedder = load_embedder(settings)
-    embedder.encode_queries(["khởi động"])
-    gc.collect()
-    rss_model = rss_gb()
-    started = time.perf_counter()
-    assistant = Assistant.open(settings=settings)
-    open_s = time.perf_counter() - started
-    rss_open = rss_gb()
+    opened = _open_and_ask(index_dir)
+    assistant, real, rss_model, open_s, rss_open = (opened.assistant, opened.real, opened.rss_model_gb,
+                                                    opened.open_s, opened.rss_gb)
+    full, retrieval_only, encode = opened.full, opened.retrieval_only, opened.encode
+    settings = assistant.settings
     store = assistant.store
-    questions = [str(q) for q in real["questions"]][:QUESTIONS]
-    full, retrieval_only, encode = _ask_timings(assistant, embedder, real, questions)
     recall = dense_recall(store, real["question_vectors"][:QUESTIONS])
     synthetic = Synthetic.make(real)
     synthetic.rng = np.random.default_rng(passages)
