@@ -118,12 +118,15 @@ def encoder_path(settings: Settings, documents: list, sets: dict[str, list]) -> 
             "rows": rows, "ask_ms": 1000 * statistics.median(latencies)}
 
 
-def compare_encoders(documents: list, sets: dict[str, list]) -> dict:
+def compare_encoders(documents: list, sets: dict[str, list], paths: list[int] | None = None) -> dict:
+    """The encoder paths (all, or those numbered in `paths`; the first listed is the baseline)."""
+    chosen = list(ENCODER_PATHS.items())
+    chosen = [chosen[i] for i in paths] if paths else chosen
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        for label, (runtime, sentences) in ENCODER_PATHS.items():
+        for label, (runtime, sentences) in chosen:
             settings = replace(Settings.from_env(), runtime=runtime, sentence_vectors=sentences,
-                               index_dir=Path(tmp) / runtime)
+                               index_dir=Path(tmp) / f"{runtime}-{sentences}")
             results[label] = encoder_path(settings, documents, sets)
             print(label, json.dumps(results[label], ensure_ascii=False), flush=True)
     before = next(iter(results.values()))
@@ -202,6 +205,8 @@ def main() -> None:
                         help="only the ingest / encode ratio")
     parser.add_argument("--encoders", action="store_true",
                         help="the encoder path before issue 12 vs now: speed, retrieval, warm ask")
+    parser.add_argument("--paths", type=str, default=None,
+                        help="with --encoders: which paths, by number (0 = before, 1 = default...), e.g. 0,2")
     parser.add_argument("--quality-only", action="store_true", help="retrieval and short answers only")
     parser.add_argument("--index-dir", type=Path, default=None, help="with --quality-only: build once, reuse")
     parser.add_argument("--report", type=Path, default=None, help="also write an HTML report into this folder")
@@ -211,7 +216,8 @@ def main() -> None:
         return
     documents = load_corpus([DATA / "corpus.jsonl"]).documents
     if args.encoders:
-        results = compare_encoders(documents, question_sets(args.limit))
+        paths = [int(n) for n in args.paths.split(",")] if args.paths else None
+        results = compare_encoders(documents, question_sets(args.limit), paths)
         if args.json:
             args.json.write_text(json.dumps(results, ensure_ascii=False, indent=1))
         return

@@ -33,8 +33,8 @@ import numpy as np
 from rag.chunking import Chunk
 from rag.lexical_set import SegmentedLexical
 from rag.segment import Segment, write_segment
-from rag.store import (CommitStats, IndexCorrupt, IndexProblem, IndexMissing, IndexModelMismatch, IndexOutdated,
-                       IndexWriteFailed, LexicalCandidates, NewDocument, StoredDocument)
+from rag.store import (MATCH_SETTINGS, CommitStats, IndexCorrupt, IndexProblem, IndexMissing, IndexModelMismatch,
+                       IndexOutdated, IndexWriteFailed, LexicalCandidates, NewDocument, StoredDocument)
 
 FORMAT_VERSION = 2
 CURRENT_FILE = "CURRENT"
@@ -181,7 +181,7 @@ class LocalStore:
         if manifest["model"] != model:
             raise IndexModelMismatch(
                 f"index in {index_dir} was built with {manifest['model']!r}, not {model!r}: "
-                f"{_rebuild_hint(index_dir)} or set RAG_EMBED_MODEL to match")
+                f"{_rebuild_hint(index_dir)} or set {MATCH_SETTINGS} to match")
         segments, dead = [], []
         for info in manifest["segments"]:
             segment = Segment.open(index_dir / info["name"], info, checksums[info["name"]])

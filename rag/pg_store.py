@@ -40,7 +40,7 @@ import numpy as np
 from rag.chunking import Chunk
 from rag.lexical import LexicalIndex, joined_names
 from rag.lexical_set import COMMON_MIN_POSTINGS, COMMON_SHARE, _idf
-from rag.store import (CommitStats, IndexMissing, IndexModelMismatch, IndexOutdated, IndexProblem,
+from rag.store import (MATCH_SETTINGS, CommitStats, IndexMissing, IndexModelMismatch, IndexOutdated, IndexProblem,
                        LexicalCandidates, NewDocument, SparseScores, StoredDocument)
 from rag.text import STOPWORDS, fold, folded_syllables, query_terms, syllables, with_bigrams
 
@@ -319,7 +319,7 @@ class PgStore:
             raise IndexOutdated(f"{place} was written by a newer release (schema {version}): upgrade rag")
         if meta.get("model") != model:
             raise IndexModelMismatch(f"{place} was built with {meta.get('model')!r}, not {model!r}: "
-                                     f"run `rag ingest --rebuild` or set RAG_EMBED_MODEL to match")
+                                     f"run `rag ingest --rebuild` or set {MATCH_SETTINGS} to match")
         store = cls(url, schema, cls._pool(url, schema), meta)
         if version < SCHEMA_VERSION:
             store._upgrade(version)

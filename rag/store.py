@@ -36,7 +36,10 @@ class IndexCorrupt(IndexProblem):
 
 
 class IndexModelMismatch(IndexProblem):
-    pass
+    """The index's vectors were made by another model, runtime or sentence pooling."""
+
+
+MATCH_SETTINGS = "RAG_EMBED_MODEL, RAG_RUNTIME and RAG_SENTENCE_VECTORS"  # what the vectors' identity is made of
 
 
 class IndexWriteFailed(IndexProblem):

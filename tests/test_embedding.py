@@ -93,6 +93,7 @@ def test_cli_refuses_a_mixed_index_in_one_line(seed_index_dir):
                            str(seed_index_dir)], env=env, capture_output=True, text=True)
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "runtime onnx;" in done.stderr and "--rebuild" in done.stderr
+    assert "RAG_RUNTIME" in done.stderr and "RAG_SENTENCE_VECTORS" in done.stderr  # the settings to match
 
 
 def test_a_question_imports_neither_torch_nor_llama_index(seed_index_dir):
