@@ -254,9 +254,20 @@ class Opened:
     rss_model_gb: float
     open_s: float
     rss_gb: float
+    first: list  # the first pass after open, from disk
     full: list
     retrieval_only: list
     encode: list
+
+    def figures(self) -> dict:
+        """Open time, memory and `ask` timings, under the names other tools read."""
+        ms = lambda seconds: round(seconds * 1000, 1)  # noqa: E731
+        (f50, f95), (p50, p95) = _percentiles(self.first), _percentiles(self.full)
+        (r50, r95), (e50, _) = _percentiles(self.retrieval_only), _percentiles(self.encode)
+        return {"open_s": round(self.open_s, 3), "rss_gb": round(self.rss_gb, 3),
+                "rss_model_gb": round(self.rss_model_gb, 3), "first_pass_p50_ms": ms(f50),
+                "first_pass_p95_ms": ms(f95), "ask_p50_ms": ms(p50), "ask_p95_ms": ms(p95),
+                "retrieval_answer_p50_ms": ms(r50), "retrieval_answer_p95_ms": ms(r95), "encode_p50_ms": ms(e50)}
 
 
 def _open_and_ask(index_dir: Path) -> Opened:
@@ -274,16 +285,15 @@ def _open_and_ask(index_dir: Path) -> Opened:
     open_s = time.perf_counter() - started
     rss_open = rss_gb()
     questions = [str(q) for q in real["questions"]][:QUESTIONS]
-    full, retrieval_only, encode = _ask_timings(assistant, embedder, real, questions)
-    return Opened(assistant, embedder, real, questions, rss_model, open_s, rss_open, full, retrieval_only, encode)
+    first, full, retrieval_only, encode = _ask_timings(assistant, embedder, real, questions)
+    return Opened(assistant, embedder, real, questions, rss_model, open_s, rss_open, first, full, retrieval_only,
+                  encode)
 
 
 def measure_before(index_dir: Path, passages: int) -> dict:
     """Open, ask, add and remove with the release before segments (exact search: recall 1)."""
     opened = _open_and_ask(index_dir)
-    assistant, real, rss_model, open_s, rss_open = (opened.assistant, opened.real, opened.rss_model_gb,
-                                                    opened.open_s, opened.rss_gb)
-    full, retrieval_only, encode = opened.full, opened.retrieval_only, opened.encode
+    assistant, real = opened.assistant, opened.real
     synthetic = Synthetic.make(real)
     synthetic.rng = np.random.default_rng(passages)
     # Rebuild the synthetic corpus's documents from the index, plus one article: a whole generation.
@@ -313,26 +323,25 @@ def measure_before(index_dir: Path, passages: int) -> dict:
     _write_before(index_dir, docs, assistant.embedder.name, data.manifest["chunking"])
     remove_s = time.perf_counter() - t
     remove_bytes = written_bytes() - before
-    p50, p95 = _percentiles(full)
-    r50, r95 = _percentiles(retrieval_only)
-    e50, _ = _percentiles(encode)
     return {
         "passages": passages, "segments": 1, "index_bytes": index_bytes,
-        "open_s": round(open_s, 3), "rss_gb": round(rss_open, 3), "rss_model_gb": round(rss_model, 3),
-        "ask_p50_ms": round(p50 * 1000, 1), "ask_p95_ms": round(p95 * 1000, 1),
-        "retrieval_answer_p50_ms": round(r50 * 1000, 1), "retrieval_answer_p95_ms": round(r95 * 1000, 1),
-        "encode_p50_ms": round(e50 * 1000, 1), "recall_at_10": 1.0,
+        **opened.figures(), "recall_at_10": 1.0,
         "add_one_words": words, "add_one_s": round(add_s, 3), "add_one_bytes": add_bytes,
         "add_one_share": round(add_bytes / index_bytes, 5), "added_article_found": True,
         "remove_one_s": round(remove_s, 3), "remove_one_bytes": remove_bytes, "removed_article_gone": True,
     }
 
 
-def _ask_timings(assistant, embedder, real: dict, questions: list[str]) -> tuple[list, list, list]:
-    """`ask` with the real query encoding, the encoding alone, and `ask` with cached vectors."""
+def _ask_timings(assistant, embedder, real: dict, questions: list[str]) -> tuple[list, list, list, list]:
+    """`ask` right after open (the first pass reads the memory-mapped files from disk), `ask` again
+    (what a running server answers in), the query encoding alone, and `ask` with cached vectors."""
     for q in questions[:5]:
         assistant.ask(q)  # warm: first touches of the memory-mapped files
-    full, retrieval_only, encode = [], [], []
+    first, full, retrieval_only, encode = [], [], [], []
+    for q in questions:
+        t = time.perf_counter()
+        assistant.ask(q)
+        first.append(time.perf_counter() - t)
     for q in questions:
         t = time.perf_counter()
         assistant.ask(q)
@@ -346,7 +355,7 @@ def _ask_timings(assistant, embedder, real: dict, questions: list[str]) -> tuple
         assistant.ask(q)
         retrieval_only.append(time.perf_counter() - t)
     assistant.embedder = embedder
-    return full, retrieval_only, encode
+    return first, full, retrieval_only, encode
 
 
 def measure(index_dir: Path, passages: int) -> dict:
@@ -355,9 +364,7 @@ def measure(index_dir: Path, passages: int) -> dict:
     from rag.local_store import folder_lock as _locked
 
     opened = _open_and_ask(index_dir)
-    assistant, real, rss_model, open_s, rss_open = (opened.assistant, opened.real, opened.rss_model_gb,
-                                                    opened.open_s, opened.rss_gb)
-    full, retrieval_only, encode = opened.full, opened.retrieval_only, opened.encode
+    assistant, real = opened.assistant, opened.real
     settings = assistant.settings
     store = assistant.store
     recall = dense_recall(store, real["question_vectors"][:QUESTIONS])
@@ -384,15 +391,9 @@ def measure(index_dir: Path, passages: int) -> dict:
         remove_bytes = written_bytes() - before
     after = LocalStore.open(index_dir, store.model)
     removed_ok = "added-article" not in after.documents()
-    p50, p95 = _percentiles(full)
-    r50, r95 = _percentiles(retrieval_only)
-    e50, _ = _percentiles(encode)
     return {
         "passages": passages, "segments": len(store.segments), "index_bytes": index_bytes,
-        "open_s": round(open_s, 3), "rss_gb": round(rss_open, 3), "rss_model_gb": round(rss_model, 3),
-        "ask_p50_ms": round(p50 * 1000, 1), "ask_p95_ms": round(p95 * 1000, 1),
-        "retrieval_answer_p50_ms": round(r50 * 1000, 1), "retrieval_answer_p95_ms": round(r95 * 1000, 1),
-        "encode_p50_ms": round(e50 * 1000, 1), "recall_at_10": round(recall, 4),
+        **opened.figures(), "recall_at_10": round(recall, 4),
         "add_one_words": words, "add_one_s": round(add_s, 3), "add_one_bytes": add_bytes,
         "add_one_segment_bytes": stats.bytes_written, "add_one_share": round(add_bytes / index_bytes, 5),
         "added_article_found": answerable, "remove_one_s": round(remove_s, 3), "remove_one_bytes": remove_bytes,
@@ -428,7 +429,9 @@ def print_table(result: dict) -> None:
         ("bytes on disk", f"{result['index_bytes'] / 1e6:,.1f} MB"),
         ("open", f"{result['open_s']:.2f} s"),
         ("resident memory after open (model alone)", f"{result['rss_gb']:.2f} GB ({result['rss_model_gb']:.2f} GB)"),
-        ("`ask` p50 / p95, with query encoding", f"{result['ask_p50_ms']:.0f} / {result['ask_p95_ms']:.0f} ms"),
+        ("`ask` p50 / p95, first 200 questions after open (files read from disk)",
+         f"{result.get('first_pass_p50_ms', float('nan')):.0f} / {result.get('first_pass_p95_ms', float('nan')):.0f} ms"),
+        ("`ask` p50 / p95, with query encoding (the same questions again)", f"{result['ask_p50_ms']:.0f} / {result['ask_p95_ms']:.0f} ms"),
         ("`ask` p50 / p95, retrieval + answer", f"{result['retrieval_answer_p50_ms']:.0f} / {result['retrieval_answer_p95_ms']:.0f} ms"),
         ("query encoding alone, p50", f"{result['encode_p50_ms']:.0f} ms"),
         ("dense recall@10 vs exact", f"{result['recall_at_10']:.3f}"),
