@@ -586,6 +586,9 @@ class PgStore:
     def vocabulary(self) -> _TermSet:
         return _TermSet(self, "vocabulary")
 
+    def accented_df(self, terms: list[str]) -> dict[str, int]:
+        return self._df("a", terms)
+
     def documents_with(self, term: str) -> frozenset[str]:
         with self._conn() as conn:
             rows = conn.execute("SELECT DISTINCT p.doc_id FROM lexicon l JOIN passages p ON p.id = l.passage_id "
