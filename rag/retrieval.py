@@ -124,14 +124,18 @@ class Retriever:
         with self.store.snapshot():  # every read of one question sees one committed state
             return self._search(question, k_documents, passages_per_document)
 
-    def _search(self, question: Question | str, k_documents: int, passages_per_document: int) -> Retrieval:
-        if isinstance(question, str):
-            question = parse_question(question)
+    def as_searched(self, question: Question) -> Question:
+        """The question as this index reads it: names in the corpus spelling ("Hanoi" → "Hà Nội"),
+        and, typed in Vietnamese without diacritics, the diacritics put back for the encoder."""
         respelled = self.store.spell_names(question.text)
         if respelled != question.text:
             question = replace(question, text=respelled, words=question_words(respelled))
         if question.vietnamese and not question.accented and self.store.n_chunks:
             question = replace(question, restored=restore_diacritics(question.text, self.store.accented_df))
+        return question
+
+    def _search(self, question: Question | str, k_documents: int, passages_per_document: int) -> Retrieval:
+        question = self.as_searched(parse_question(question) if isinstance(question, str) else question)
         query = self.embedder.encode_queries([question.encoded])[0]
         if not self.store.n_chunks:
             return Retrieval(question, [], query, {})  # an empty index answers nothing
