@@ -6,7 +6,8 @@ Each question is encoded and scored once; the variants re-fuse those scores, as 
 
 Rows:
 - "vi, no diacritics": dense as typed vs with diacritics restored from the index (the retriever's
-  way now), and the multiplier of the lexical weight for such questions (3 before, 1 now);
+  way now), how the restoration weighs single syllables and how many spellings it keeps
+  (rag/diacritics.py), and the multiplier of the lexical weight for such questions (3 before, 1 now);
 - "en→vi": pseudo-relevance feedback, lexical (the Vietnamese terms of the m best passages,
   tf x idf, fed back into folded BM25) and dense (Rocchio: the question vector moved toward the
   m best passage vectors), and a heavier lexical weight.
@@ -20,6 +21,7 @@ import argparse
 import sys
 import tempfile
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
+from rag import diacritics  # noqa: E402
 from rag.assistant import Assistant, prepare_question  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.corpus import load_corpus  # noqa: E402
@@ -101,6 +104,17 @@ def hybrid(f: dict, dense: np.ndarray | None = None, weight_times: float = 1.0, 
     return fused + extra_weight * _zscore(extra) if extra is not None else fused
 
 
+@contextmanager
+def restoration(single_weight: float, candidates: int):
+    """rag/diacritics.py with other parameters, for the duration of a block."""
+    saved = diacritics.SINGLE_WEIGHT, diacritics.CANDIDATES
+    diacritics.SINGLE_WEIGHT, diacritics.CANDIDATES = single_weight, candidates
+    try:
+        yield
+    finally:
+        diacritics.SINGLE_WEIGHT, diacritics.CANDIDATES = saved
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--index-dir", type=Path, default=None)
@@ -120,6 +134,13 @@ def main() -> None:
         row(scorer, "vi, no diacritics", "dense, diacritics restored", [f["dense"] for f in feats], plain)
         row(scorer, "vi, no diacritics", "hybrid, as typed, lexical x3 (before)",
             [hybrid(f, f["dense_as_typed"], 3.0) for f in feats], plain)
+        for single, candidates in ((0.3, 6), (1.0, 6), (0.1, 6), (0.1, 10)):
+            with restoration(single, candidates):
+                dense = [scorer.features(q.question)["dense"] for q in plain]
+            row(scorer, "vi, no diacritics", f"restored, single-syllable weight {single}, {candidates} spellings: dense",
+                dense, plain)
+            row(scorer, "vi, no diacritics", f"restored, single-syllable weight {single}, {candidates} spellings: hybrid",
+                [hybrid(f, d) for f, d in zip(feats, dense)], plain)
         for times in (0.5, 1.0, 1.5, 2.0, 3.0):
             row(scorer, "vi, no diacritics", f"hybrid, restored, lexical x{times:g}", [hybrid(f, None, times) for f in feats], plain)
         english = sets["en→vi"]
