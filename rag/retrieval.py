@@ -7,7 +7,7 @@ in the corpus.
 
 A Vietnamese question typed without diacritics is encoded with its diacritics put back from the
 index's own words (rag/diacritics.py): the encoder reads unaccented Vietnamese poorly (dense hit@1
-0.29 on XQuAD-vi questions stripped of them, 0.89 restored). Before restoring, the lexical side
+0.29 on XQuAD-vi questions stripped of them, 0.91 restored). Before restoring, the lexical side
 was weighted three times higher for such questions; with restored questions the plain weight
 ranks best (docs/benchmarks.md, issue 11, third session).
 """
