@@ -12,14 +12,17 @@ Rows:
   tf x idf, fed back into folded BM25) and dense (Rocchio: the question vector moved toward the
   m best passage vectors), and a heavier lexical weight.
 
-Usage: python bench/fusion_sweep.py [--index-dir DIR] [--limit N]   (DIR as in xquad.py --quality-only)
+Usage: python bench/fusion_sweep.py [--index-dir DIR] [--limit N] [--restoration-only]
+       (DIR as in xquad.py --quality-only; --restoration-only: how many words come back as written)
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
+import time
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
@@ -36,10 +39,11 @@ from rag.config import Settings  # noqa: E402
 from rag.corpus import load_corpus  # noqa: E402
 from rag.ingest import index_documents  # noqa: E402
 from rag.retrieval import LEXICAL_CANDIDATES, Retriever, _zscore  # noqa: E402
-from rag.text import STOPWORDS, fold, folded_syllables, with_bigrams  # noqa: E402
+from rag.text import STOPWORDS, fold, folded_syllables, normalize, with_bigrams  # noqa: E402
 from xquad import DATA, question_sets  # noqa: E402
 
 FEEDBACK_TERMS = 20
+_WORD = re.compile(r"\w+")
 
 
 class Scorer:
@@ -115,10 +119,26 @@ def restoration(single_weight: float, candidates: int):
         diacritics.SINGLE_WEIGHT, diacritics.CANDIDATES = saved
 
 
+def restoration_accuracy(scorer: Scorer, accented: list, plain: list) -> None:
+    """How many words come back exactly as the accented question wrote them, and the time it takes."""
+    words = right = 0
+    started = time.perf_counter()
+    restored = [scorer.retriever.as_searched(prepare_question(q.question).parsed).encoded for q in plain]
+    ms = 1000 * (time.perf_counter() - started) / len(plain)
+    for guess, truth in zip(restored, accented):
+        guessed, written = _WORD.findall(guess.lower()), _WORD.findall(normalize(truth.question).lower())
+        if len(guessed) == len(written):
+            words += len(written)
+            right += sum(g == w for g, w in zip(guessed, written))
+    print(f"\nrestored diacritics: {right / words:.3f} of {words} words as the question wrote them; "
+          f"{ms:.1f} ms a question (names respelled and diacritics restored, no encoding)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--index-dir", type=Path, default=None)
     parser.add_argument("--limit", type=int, default=None)
+    parser.add_argument("--restoration-only", action="store_true", help="only the restored words' accuracy and time")
     args = parser.parse_args()
     sets = question_sets(args.limit)
     with tempfile.TemporaryDirectory() as tmp:
@@ -126,6 +146,9 @@ def main() -> None:
         if not (settings.index_dir / "CURRENT").exists():
             index_documents(load_corpus([DATA / "corpus.jsonl"]).documents, settings, [str(DATA)], rebuild=True)
         scorer = Scorer(Assistant.open(settings=settings))
+        restoration_accuracy(scorer, sets["vi"], sets["vi, no diacritics"])
+        if args.restoration_only:
+            return
         print("\n| questions | variant | half A hit@1 / MRR | half B hit@1 / MRR | all hit@1 / MRR |")
         print("|---|---|---|---|---|")
         plain = sets["vi, no diacritics"]

@@ -7,8 +7,8 @@ index's accented view holds that fold to it ("cong" → "công", "cống", …),
 chosen by how often the index writes each syllable and each neighbouring pair ("cong an" →
 "công an", not "cống an"): a small Viterbi over document frequencies, no model, no word list.
 A syllable the index never writes accented (an English word, a number) stays as typed.
-Restored this way, those XQuAD-vi questions score dense hit@1 0.91 (0.29 as typed) and cost
-about 1.5 ms each (docs/benchmarks.md, issue 11, third session).
+Restored this way, those XQuAD-vi questions score dense hit@1 0.91 (0.29 as typed), for a few
+milliseconds of look-ups each (docs/benchmarks.md, issue 11, third session).
 """
 
 from __future__ import annotations
