@@ -25,8 +25,8 @@ from rag.text import normalize
 _SHAPES = {"a": "aăâ", "e": "eê", "o": "oôơ", "u": "uư", "d": "dđ"}
 _TONES = ("", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323")
 _VOWELS = set("aăâeêioôơuưy")
-_PLAIN_SYLLABLE = re.compile(r"[a-z]{1,7}")
-_WORD = re.compile(r"\w+")  # the longest Vietnamese syllable ("nghiêng") has 7 letters
+_PLAIN_SYLLABLE = re.compile(r"[a-z]{1,7}")  # the longest Vietnamese syllable ("nghiêng") has 7 letters
+_WORD = re.compile(r"\w+")
 # Chosen on the first half of XQuAD-vi's questions stripped of diacritics (bench/fusion_sweep.py):
 CANDIDATES = 10        # accented spellings kept per syllable, most frequent first
 PAIR_WEIGHT = 1.0      # log(1 + df) of a neighbouring pair (the context) …
