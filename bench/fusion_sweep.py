@@ -54,6 +54,7 @@ class Scorer:
         self.retriever = Retriever(self.store, self.embedder)
         self.keys = self.store.all_keys()
         self.doc_of = self.store.doc_ids(self.keys)
+        # rows of the segments in key order: the index is built fresh (no deleted rows)
         self.passages = np.vstack([np.asarray(s.passages, dtype=np.float32) for s in self.store.segments])
         self.terms = [Counter(with_bigrams(folded_syllables(c.text))) for c in self.store.chunks(self.keys)]
 
