@@ -316,6 +316,9 @@ class LocalStore:
     def vocabulary(self):
         return self.lexical.vocabulary
 
+    def accented_df(self, terms: list[str]) -> dict[str, int]:
+        return {t: self.lexical.df(t, "accented") for t in terms}
+
     def documents_with(self, term: str) -> frozenset[str]:
         return frozenset(self.doc_ids(self.lexical.chunks_with(term)))
 

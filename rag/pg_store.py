@@ -586,6 +586,14 @@ class PgStore:
     def vocabulary(self) -> _TermSet:
         return _TermSet(self, "vocabulary")
 
+    def accented_df(self, terms: list[str]) -> dict[str, int]:
+        """Read each time, not through `_df`'s cache: restoring one question asks about hundreds of
+        spellings, mostly absent, so a cache would grow with every question a server answers."""
+        with self._conn() as conn:
+            found = dict(conn.execute("SELECT term, df FROM terms WHERE view = 'a' AND term = ANY(%s::text[])",
+                                      (terms,), prepare=True).fetchall())
+        return {t: int(found.get(t, 0)) for t in terms}
+
     def documents_with(self, term: str) -> frozenset[str]:
         with self._conn() as conn:
             rows = conn.execute("SELECT DISTINCT p.doc_id FROM lexicon l JOIN passages p ON p.id = l.passage_id "

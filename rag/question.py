@@ -49,6 +49,13 @@ class Question:
     foreign: str                # "" or the other language it is written in (answered with "the articles don't say")
     words: tuple[Word, ...]     # syllables, abbreviations written out ("TP" → "thành phố")
     kind: str | None            # person, number, date or place, when the question says
+    restored: str = ""          # typed without diacritics: the text with them put back from the
+                                # index's own words (retrieval fills it in); what the encoder reads
+
+    @property
+    def encoded(self) -> str:
+        """The text the embedding model reads."""
+        return self.restored or self.text
 
     @property
     def vietnamese(self) -> bool:

@@ -3,8 +3,13 @@
 Plain reciprocal-rank fusion lifts Vietnamese questions but drags English ones far below dense
 alone (0.77 → 0.45–0.58 hit@1, DESIGN.md), because BM25 over Vietnamese text is noise for an
 English question. So the lexical side is weighted by how much of the question's wording exists
-in the corpus, and it leans harder on lexical when the question has no diacritics (dense
-retrieval is lost on those).
+in the corpus.
+
+A Vietnamese question typed without diacritics is encoded with its diacritics put back from the
+index's own words (rag/diacritics.py): the encoder reads unaccented Vietnamese poorly (dense hit@1
+0.29 on XQuAD-vi questions stripped of them, 0.91 restored). Before restoring, the lexical side
+was weighted three times higher for such questions; with restored questions the plain weight
+ranks best (docs/benchmarks.md, issue 11, third session).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from rag.chunking import Chunk
+from rag.diacritics import restore_diacritics
 from rag.embedding import Embedder
 from rag.store import LexicalCandidates, Store
 from rag.support import Requirements, requirements
@@ -26,7 +32,6 @@ FOLDED_WEIGHT = 0.5         # accented questions: lexical = accented BM25 + w * 
 LEXICAL_WEIGHT = 0.5        # z(dense) + weight * z(lexical), weight = LEXICAL_WEIGHT * coverage^4
 COVERAGE_POWER = 4.0        #   + NAME_WEIGHT * share of the question's names found in the corpus
 NAME_WEIGHT = 0.1
-NO_DIACRITICS_LEXICAL = 3.0  # Vietnamese typed without diacritics: dense is lost, trust BM25 more
 # Candidates: the dense top-k and the lexical top-k; fusion and sentence scoring run on those
 # only, so a question costs the same on 10k chunks as on 1M. An index this small scores every
 # chunk (exactly what it did before candidates existed).
@@ -112,8 +117,6 @@ class Retriever:
         folded = found.folded.at(keys)
         lexical = found.accented.at(keys) + FOLDED_WEIGHT * folded if question.accented else folded
         weight = LEXICAL_WEIGHT * found.coverage ** COVERAGE_POWER + NAME_WEIGHT * found.name_share
-        if not question.accented and question.vietnamese:
-            weight *= NO_DIACRITICS_LEXICAL
         return lexical, weight
 
     def search(self, question: Question | str, k_documents: int = 5, passages_per_document: int = 3) -> Retrieval:
@@ -121,13 +124,19 @@ class Retriever:
         with self.store.snapshot():  # every read of one question sees one committed state
             return self._search(question, k_documents, passages_per_document)
 
-    def _search(self, question: Question | str, k_documents: int, passages_per_document: int) -> Retrieval:
-        if isinstance(question, str):
-            question = parse_question(question)
+    def as_searched(self, question: Question) -> Question:
+        """The question as this index reads it: names in the corpus spelling ("Hanoi" → "Hà Nội"),
+        and, typed in Vietnamese without diacritics, the diacritics put back for the encoder."""
         respelled = self.store.spell_names(question.text)
         if respelled != question.text:
             question = replace(question, text=respelled, words=question_words(respelled))
-        query = self.embedder.encode_queries([question.text])[0]
+        if question.vietnamese and not question.accented and self.store.n_chunks:
+            question = replace(question, restored=restore_diacritics(question.text, self.store.accented_df))
+        return question
+
+    def _search(self, question: Question | str, k_documents: int, passages_per_document: int) -> Retrieval:
+        question = self.as_searched(parse_question(question) if isinstance(question, str) else question)
+        query = self.embedder.encode_queries([question.encoded])[0]
         if not self.store.n_chunks:
             return Retrieval(question, [], query, {})  # an empty index answers nothing
         found = self.store.lexical_search(question, LEXICAL_CANDIDATES)

@@ -151,6 +151,10 @@ class Store(Protocol):
     @property
     def vocabulary(self) -> Container[str]: ...
 
+    def accented_df(self, terms: list[str]) -> dict[str, int]:
+        """How many passages hold each accented syllable or joined pair (0 when none): what
+        restoring the diacritics of an unaccented question reads."""
+
     def documents_with(self, term: str) -> frozenset[str]: ...
 
     # ---- writing (one writer at a time; readers keep the commit they opened)

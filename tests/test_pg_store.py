@@ -53,6 +53,8 @@ def test_postgres_answers_as_the_local_index_does(pg_settings, seed_assistant):
         local_hits = seed_assistant.retrieve(question).documents
         pg_hits = pg.retrieve(question).documents
         assert [d.doc_id for d in pg_hits[:3]] == [d.doc_id for d in local_hits[:3]], question
+        # an unaccented question gets the same diacritics back from either backend's statistics
+        assert pg.retrieve(question).parsed.restored == seed_assistant.retrieve(question).parsed.restored
         assert pg_hits[0].score == pytest.approx(local_hits[0].score, abs=0.05)
         local, found = seed_assistant.ask(question), pg.ask(question)
         assert found.abstained == local.abstained

@@ -70,3 +70,28 @@ def test_bigrams_tell_places_apart_from_names():
     scores = index.score("Công an Hải Phòng")
     assert scores.accented[1] > scores.accented[0] and scores.folded[1] > scores.folded[0]
     assert index.score("cong an hai phong").folded.argmax() == 1
+
+
+def test_every_spelling_of_a_plain_syllable_folds_back_to_it():
+    from rag.diacritics import spellings
+
+    for plain, expected in [("cong", "công"), ("doc", "đốc"), ("phong", "phòng"), ("nguyen", "nguyễn"), ("hoa", "hòa")]:
+        found = spellings(plain)
+        assert expected in found and plain in found
+        assert all(fold(s) == plain and normalize(s) == s for s in found)
+    assert spellings("2015") == ("2015",) and spellings("panthers") == ("panthers",)
+
+
+def test_diacritics_are_restored_from_the_index_words():
+    """The pair the index writes decides between syllables it writes alone ("hai" → "hải" before
+    "phòng", "hai" after "thứ"); words it never writes accented stay as typed."""
+    from rag.lexical import LexicalIndex
+    from rag.lexical_set import SegmentedLexical
+    from rag.diacritics import restore_diacritics
+
+    texts = ["Công an TP Hải Phòng ra quân.", "Hai đơn vị công an.", "Ngày thứ hai, Hai Bà Trưng.",
+             "Giám đốc Công an Hải Phòng."]
+    lexical = SegmentedLexical([(LexicalIndex.build(texts), 0, None)])
+    df = lambda terms: {t: lexical.df(t, "accented") for t in terms}  # noqa: E731
+    assert restore_diacritics("giam doc cong an hai phong?", df) == "giám đốc công an hải phòng?"
+    assert restore_diacritics("Thu hai, UBND Panthers 2015", df) == "Thứ hai, UBND Panthers 2015"
