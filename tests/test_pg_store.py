@@ -63,8 +63,14 @@ def test_postgres_answers_as_the_local_index_does(pg_settings, seed_assistant):
     pg.store.close()
 
 
-def test_lexical_scores_match_the_local_bm25(pg_settings, seed_assistant):
-    """BM25 from stored statistics gives the local backend's scores (one segment: same avgdl)."""
+@pytest.mark.parametrize("postings_budget", [None, 1])
+def test_lexical_scores_match_the_local_bm25(pg_settings, seed_assistant, postings_budget, monkeypatch):
+    """BM25 from stored statistics gives the local backend's scores (one segment: same avgdl);
+    also when only the rarest term's postings are read and the rest looked up row by row."""
+    import rag.pg_store
+
+    if postings_budget:
+        monkeypatch.setattr(rag.pg_store, "POSTINGS_BUDGET", postings_budget)
     pg = open_store(pg_settings, seed_assistant.store.model)
     question = parse_question("Công an Hải Phòng triệt phá tội phạm ma túy")
     local = seed_assistant.store.lexical_search(question, 50)
@@ -73,11 +79,12 @@ def test_lexical_scores_match_the_local_bm25(pg_settings, seed_assistant):
         keys = pg.all_keys()
         local_order = {d: i for i, d in enumerate(seed_assistant.store.chunks(seed_assistant.store.all_keys()))}
         pg_chunks = pg.chunks(keys)
-        ours = found.folded.at(keys)
-    theirs = local.folded.at(seed_assistant.store.all_keys())
-    aligned = np.array([theirs[local_order[c]] for c in pg_chunks])
-    assert ours.max() > 0
-    np.testing.assert_allclose(ours, aligned, rtol=1e-3, atol=1e-3)
+        ours = {view: getattr(found, view).at(keys) for view in ("folded", "accented")}
+    for view, scores in ours.items():
+        theirs = getattr(local, view).at(seed_assistant.store.all_keys())
+        aligned = np.array([theirs[local_order[c]] for c in pg_chunks])
+        assert scores.max() > 0
+        np.testing.assert_allclose(scores, aligned, rtol=1e-3, atol=1e-3)
     pg.close()
 
 
