@@ -26,7 +26,7 @@ from rag.support import Requirements, requirements
 from rag.question import Question, parse_question, question_words
 from rag.text import STOPWORDS
 
-# Fusion constants, chosen on XQuAD-vi by bench/retrieval.py (docs/benchmarks.md).
+# Fusion constants, chosen on XQuAD-vi (bench/fusion_sweep.py prints the variants; docs/benchmarks.md).
 PASSAGE_WEIGHT = 0.5        # dense chunk score = w * passage vector + (1 - w) * best sentence
 FOLDED_WEIGHT = 0.5         # accented questions: lexical = accented BM25 + w * folded BM25
 LEXICAL_WEIGHT = 0.5        # z(dense) + weight * z(lexical), weight = LEXICAL_WEIGHT * coverage^4
