@@ -6,6 +6,10 @@ is Llama-2's format whatever the model; every GGUF from a chat model carries its
 (`tokenizer.chat_template`), so the prompt is rendered with it, as `Llama.create_chat_completion`
 would. The model path is always given and checked first (rag/llm.py), so `LlamaCPP` never
 downloads its default model.
+
+`LlamaCPP.complete` ignores a call's `max_tokens` (the follow-up rewrite wants one line, not a
+whole answer's budget) and writes "stream" into the one `generate_kwargs` dict every call shares;
+`GgufLLM` passes each call its own options instead.
 """
 
 from __future__ import annotations
@@ -16,7 +20,10 @@ from pathlib import Path
 
 from llama_cpp import Llama
 from llama_cpp.llama_chat_format import Jinja2ChatFormatter
-from llama_index.core.base.llms.types import ChatMessage
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatMessage, CompletionResponse, CompletionResponseGen
+from llama_index.core.llms.callbacks import llm_completion_callback
 from llama_index.llms.llama_cpp import LlamaCPP
 
 TEMPERATURE = 0.1
@@ -46,9 +53,37 @@ def gguf_chat_prompt(model: Llama) -> tuple[Callable[[Sequence[ChatMessage]], st
     return messages_to_prompt, [eos] if eos else []
 
 
-def load(path: Path, context_window: int, max_tokens: int) -> LlamaCPP:
+class GgufLLM(LlamaCPP):
+    """`LlamaCPP` whose calls honour their own `max_tokens` (never above the configured one)."""
+
+    def _generate(self, prompt: str, formatted: bool, stream: bool, call: dict[str, Any]) -> Any:
+        options = {**self.generate_kwargs, "stream": stream}
+        if call.get("max_tokens") is not None:
+            options["max_tokens"] = min(int(call["max_tokens"]), self.max_new_tokens)
+        return self._model(prompt=prompt if formatted else self.completion_to_prompt(prompt), **options)
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        response = self._generate(prompt, formatted, False, kwargs)
+        return CompletionResponse(text=response["choices"][0]["text"], raw=response)
+
+    @llm_completion_callback()
+    def stream_complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponseGen:
+        pieces = self._generate(prompt, formatted, True, kwargs)
+
+        def gen() -> CompletionResponseGen:
+            text = ""
+            for piece in pieces:
+                delta = piece["choices"][0]["text"]
+                text += delta
+                yield CompletionResponse(delta=delta, text=text, raw=piece)
+
+        return gen()
+
+
+def load(path: Path, context_window: int, max_tokens: int) -> GgufLLM:
     """The model on all cores; its window is what llama.cpp granted (capped at the trained one)."""
-    llm = LlamaCPP(model_path=str(path), temperature=TEMPERATURE, max_new_tokens=max_tokens,
+    llm = GgufLLM(model_path=str(path), temperature=TEMPERATURE, max_new_tokens=max_tokens,
                    context_window=context_window, model_kwargs={"n_threads": os.cpu_count()}, verbose=False)
     chat = gguf_chat_prompt(llm._model)
     if chat is not None:
@@ -59,6 +94,6 @@ def load(path: Path, context_window: int, max_tokens: int) -> LlamaCPP:
     return llm
 
 
-def count_tokens(llm: LlamaCPP) -> Callable[[str], int]:
+def count_tokens(llm: GgufLLM) -> Callable[[str], int]:
     """The model's own token count (what the prompt builder trims passages by)."""
     return lambda text: len(llm._model.tokenize(text.encode("utf-8"), add_bos=False, special=False))

@@ -78,6 +78,16 @@ def test_streams_token_by_token(backend):
     assert len(deltas) > 2 and "".join(deltas).strip()
 
 
+def test_a_call_may_ask_for_fewer_tokens_than_the_configured_budget(backend):
+    """The follow-up rewrite asks for one short line (rag/condense.py), not a whole answer's 48 tokens."""
+    messages = [ChatMessage(role=MessageRole.USER, content="Count from 1 to 100, separated by commas.")]
+    whole = backend.llm.chat(messages).message.content
+    short = backend.llm.chat(messages, max_tokens=5).message.content
+    assert backend.count_tokens(whole) > 10
+    assert 0 < backend.count_tokens(short) <= 5
+    assert "stream" not in backend.llm.generate_kwargs  # calls do not leave options behind
+
+
 def test_assistant_answers_through_the_local_model(seed_assistant, settings, backend):
     assistant = dataclasses.replace(seed_assistant, settings=settings, generator=Generator(settings, backend))
     items = list(assistant.ask_stream("Who leads Hai Phong police?"))
