@@ -14,8 +14,9 @@ Usage: python bench/xquad.py [--limit N]   (N questions per language, for a quic
        python bench/xquad.py --quality-only [--index-dir DIR]   (retrieval and short answers only;
            DIR is built once and reused)
 
-`--encoders` runs both encoder paths in one process: the old one (RAG_RUNTIME=torch,
-RAG_SENTENCE_VECTORS=separate) and the new default (onnx-int8, late sentence vectors). For each:
+`--encoders` runs the encoder paths of ENCODER_PATHS in one process: the old one (RAG_RUNTIME=torch,
+RAG_SENTENCE_VECTORS=separate), the default (onnx, separate sentences) and the fastest (onnx-int8,
+late sentence vectors); `--paths 0,2` picks some. For each:
 passages indexed per second (wall and CPU time; the machine is shared, CPU time is the steadier),
 the hybrid retrieval table (hit@1, MRR@10 per question set), and the median warm `ask`.
 """
