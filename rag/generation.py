@@ -2,7 +2,9 @@
 
 The LLM sees numbered passages as delimited data and must cite them as [n]. Markers naming no
 passage are dropped while the answer streams (so what the user saw is what is kept) and reported
-in `Answer.notes`. Whatever goes wrong (no valid citation, endpoint down, timeout, missing model,
+in `Answer.notes`. A fact question's answer is checked against the spans the extractive answerer
+read out of the quotes (rag/short_answer.py): an answer that gives none of them (another name, another
+number) is not shown. Whatever goes wrong (no valid citation, endpoint down, timeout, missing model,
 prompt too long) ends in the extractive answer with a one-line note, never a traceback.
 """
 
@@ -18,7 +20,8 @@ from rag.answer import LABELS, Answer, Citation, content_words
 from rag.config import Settings
 from rag.llm import Backend, LLMUnavailable, describe_failure, is_context_overflow, load_backend
 from rag.retrieval import PassageHit, Retrieval
-from rag.text import fold
+from rag.short_answer import ShortAnswer, Span, short_answer
+from rag.text import fold, folded_syllables
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +171,51 @@ def says_articles_do_not_answer(text: str) -> bool:
     return any(phrase in folded for phrase in ABSTAIN_PHRASES)
 
 
+_NUMBER = re.compile(r"\d+(?:[.,/:-]\d+)*")
+_MONTHS = {name: n for n, names in enumerate(
+    [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
+     ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
+     ("november", "nov"), ("december", "dec")], 1) for name in names}
+
+
+def _number_forms(token: str) -> tuple[int, set[int]]:
+    """A number as written whole ("2.000" → 2000) and its parts ("14/02" → 14, 2; zero groups left out)."""
+    parts = {int(p) for p in re.split(r"\D", token) if p.strip("0")}
+    return int(re.sub(r"\D", "", token)), parts
+
+
+def _numbers_in(text: str) -> set[int]:
+    """Every number the text gives, whole and in parts, with English month names as their numbers."""
+    found: set[int] = set()
+    for token in _NUMBER.findall(_MARKER.sub(" ", text)):
+        whole, parts = _number_forms(token)
+        found |= {whole} | parts
+    words = set(re.findall(r"[a-z]+", fold(text).lower()))
+    return found | {n for name, n in _MONTHS.items() if name in words}
+
+
+def mentions(text: str, value: str) -> bool:
+    """Whether an answer gives this span: its numbers (a date may be written the English way), or
+    else its words in order, accents ignored ("Bui Quang Binh" gives "Bùi Quang Bình")."""
+    tokens = _NUMBER.findall(value)
+    if tokens:
+        given = _numbers_in(text)
+        forms = [_number_forms(t) for t in tokens]
+        return all(whole in given for whole, _ in forms) or all(parts <= given for _, parts in forms)
+    words, said = folded_syllables(value), folded_syllables(text)
+    return bool(words) and any(said[i:i + len(words)] == words for i in range(len(said) - len(words) + 1))
+
+
+def spans_as_numbered(short: ShortAnswer | None, extractive: Answer, passages: list[Passage]) -> list[Span]:
+    """The short answer's spans numbered as the LLM saw their passages (a span whose passage was
+    trimmed out of the prompt is dropped): its [n] must point where the generated answer's do."""
+    if short is None:
+        return []
+    chunk_of = {c.n: c.chunk_id for c in extractive.citations}
+    n_of = {p.hit.chunk.chunk_id: p.n for p in passages}
+    return [replace(s, n=n_of[chunk_of[s.n]]) for s in short.spans if chunk_of.get(s.n) in n_of]
+
+
 def _fallback(extractive: Answer, note: str | None, shown: bool) -> Iterator[str | Answer]:
     """The extractive answer; streamed only if nothing generated was shown (else it replaces it)."""
     if not shown:
@@ -258,9 +306,15 @@ class Generator:
             if says_articles_do_not_answer(text):
                 return replace(base, answer=text, abstained=True, citations=[])
             return replace(base, notes=base.notes + ["the generated answer cited no passage; extractive answer shown"])
+        spans = spans_as_numbered(extractive.short, extractive, passages)
+        if spans and not any(mentions(text, s.value) for s in spans):
+            given = ", ".join(dict.fromkeys(f"“{s.value}”" for s in spans))
+            return replace(base, notes=base.notes + [
+                f"the generated answer gives none of what the quoted sentences say ({given}); extractive answer shown"])
         by_n = {p.n: p for p in passages}
         citations = [citation(by_n[n], claim_before(text, n)) for n in sorted(check.cited)]
-        return replace(base, answer=text, abstained=False, citations=citations)
+        return replace(base, answer=text, abstained=False, citations=citations,
+                       short=short_answer(spans, extractive.language))
 
 
 def _deltas(first, stream: Iterator) -> Iterator[str]:

@@ -25,7 +25,7 @@ from rag.answer import Answer
 from rag.assistant import Assistant
 from rag.chat import Conversation
 from rag.chunking import Chunk
-from rag.generation import CitationFilter, Generator, Passage, citation, passage_block
+from rag.generation import CitationFilter, Generator, Passage, citation, mentions, passage_block
 from rag.llm import estimate_tokens
 from rag.retrieval import PassageHit
 
@@ -120,6 +120,42 @@ def test_answer_without_a_valid_citation_falls_back_to_extractive(assistant, fak
     assert answer.answer == extractive.answer and answer.citations == extractive.citations
     assert any("cited no passage" in n for n in answer.notes)
     assert any("[17], [0]" in n for n in answer.notes)
+
+
+def test_generated_answer_naming_someone_else_is_replaced_by_the_quotes(assistant, fake, seed_assistant):
+    """The quotes name the directors; an answer naming another person is not what they say."""
+    fake.reply(Reply(citing("Vũ Thanh Chương", "Colonel Trần Văn Khải leads Hai Phong police [{n}].")))
+    pieces, answer = stream(assistant, "Who leads Hai Phong police?")
+    extractive = seed_assistant.ask("Who leads Hai Phong police?")
+    assert "Trần Văn Khải" in "".join(pieces) and "Trần Văn Khải" not in answer.answer
+    assert answer.answer == extractive.answer and answer.citations == extractive.citations
+    assert any("gives none of what the quoted sentences say" in n and "Vũ Thanh Chương" in n for n in answer.notes)
+
+
+def test_short_answer_cites_the_passages_as_the_llm_numbered_them(assistant, fake):
+    fake.reply(Reply(citing("Bùi Quang Bình", "Major General Bui Quang Binh [{n}].")))
+    answer = assistant.ask("Who leads Hai Phong police?")
+    sent = {n: html.unescape(text) for n, text in passages_sent(fake.requests[0]).items()}
+    assert answer.answer.startswith("Major General Bui Quang Binh [") and answer.short is not None
+    assert {s.value for s in answer.short.spans} >= {"Bùi Quang Bình", "Vũ Thanh Chương"}
+    for span in answer.short.spans:
+        assert span.value in sent[span.n] and f"[{span.n}]" in answer.short_answer
+
+
+@pytest.mark.parametrize("value,text,given", [
+    ("14/02/2025", "The campaign ends on February 14, 2025 [3].", True),
+    ("14/02/2025", "It ends on 14 March 2025 [3].", False),
+    ("14/02/2025", "It ends on 2 May 2025 [14].", False),  # a citation marker is not a number given
+    ("2.000", "About 2,000 officers took part [1].", True),
+    ("2.000", "About 2000 officers [1].", True),
+    ("2.000", "About 3,000 officers [2].", False),
+    ("17,1%", "up 17.1 percent [1]", True),
+    ("Bùi Quang Bình", "Major General Bui Quang Binh [2].", True),
+    ("Bùi Quang Bình", "Thiếu tướng Bùi Quang Bình [2].", True),
+    ("Bùi Quang Bình", "Vũ Thanh Chương leads it, with Bình Dương's help [1].", False),
+])
+def test_an_answer_gives_a_span_by_its_numbers_or_its_words(value, text, given):
+    assert mentions(text, value) is given
 
 
 def test_llm_saying_the_articles_do_not_answer_is_an_abstention(assistant, fake):
