@@ -103,7 +103,8 @@ def _mean(rows: list[dict[str, float]]) -> dict[str, float]:
 
 
 def answer_matches(answer: Answer, expected: list[str]) -> bool:
-    """Does an expected string appear in the cited sentences (case and accents as typed)?"""
+    """Does an expected string appear in the cited sentences (case and accents as typed)?
+    `expected` holds `answers_vi` too: an English question's quotes are Vietnamese sentences."""
     quoted = normalize(" ".join(c.sentence or c.text for c in answer.citations)).lower()
     return any(normalize(e).lower() in quoted or fold(normalize(e)).lower() in fold(quoted)
                for e in expected if e.strip())
@@ -182,7 +183,7 @@ def evaluate(questions: list[EvalQuestion], ask: Callable[[str], Answer],
             by_lang.setdefault(q.lang, []).append(metrics)
             abstention["answerable"] += 1
             abstention["abstained_wrongly"] += answer.abstained
-            matched = (not answer.abstained) and answer_matches(answer, q.answers) if q.answers else None
+            matched = (not answer.abstained) and answer_matches(answer, [*q.answers, *q.answers_vi]) if q.answers else None
             matches += bool(matched)
             row.update(metrics=metrics, answer_match=matched)
             short = short_answer_scores(answer, q)

@@ -82,7 +82,8 @@ def test_eval_on_its_own_corpus_writes_the_report(tmp_path):
     corpus.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     questions = tmp_path / "q.jsonl"
     qs = [{"id": "1", "question": "Ai là Giám đốc Công an tỉnh Nam Định?", "sources": ["a"], "answers": ["Nguyễn Văn A"]},
-          {"id": "2", "question": "What happened to rice prices?", "passage_id": "b", "answers": ["tăng mạnh"]}]
+          {"id": "2", "question": "What happened to rice prices?", "passage_id": "b", "answers": ["rose sharply"],
+           "answers_vi": ["tăng mạnh"]}]  # an English question's answer, as the Vietnamese article writes it
     questions.write_text("\n".join(json.dumps(q, ensure_ascii=False) for q in qs), encoding="utf-8")
     out = tmp_path / "report.json"
     default_index = tmp_path / "default-index"
