@@ -79,6 +79,7 @@ class AssistantLoader:
                 self._step = 3
                 data = open_store(settings, embedder.name)
             self._step = 3
+            data.warm()  # the index's pages come into memory while the first questions arrive
             self._assistant = Assistant(settings, data, embedder, Generator.from_settings(settings))
             print("rag: assistant ready", file=sys.stderr, flush=True)
         except Exception as problem:  # shown on the page; the server stays up to say so

@@ -15,6 +15,8 @@ query encoding), query encoding alone, dense recall@10 against exact search, tim
 written to add one 600-word article and to remove one.
 
 Usage: python bench/scale.py --passages N [--json OUT] [--keep DIR]
+       python bench/scale.py --cold DIR   (as root, on an index kept with --keep: the first 200
+           questions after the page cache is dropped, as opened and after `Store.warm()`)
 """
 
 from __future__ import annotations
@@ -445,6 +447,51 @@ def print_table(result: dict) -> None:
         print(f"| {name} | {value} |")
 
 
+def first_pass(index_dir: Path, warm: bool) -> dict:
+    """The first questions a fresh process answers, straight after open or after warming the index."""
+    from rag.assistant import Assistant
+
+    settings = Settings.from_env().with_index_dir(index_dir)
+    real = real_vectors(settings)
+    assistant = Assistant.open(settings=settings)
+    assistant.embedder.encode_queries(["khởi động"])
+    started = time.perf_counter()
+    if warm:
+        assistant.store.warm().join()
+    warm_s = time.perf_counter() - started
+    times = []
+    for q in [str(q) for q in real["questions"]][:QUESTIONS]:
+        t = time.perf_counter()
+        assistant.ask(q)
+        times.append(time.perf_counter() - t)
+    p50, p95 = _percentiles(times)
+    return {"warm_s": round(warm_s, 2), "p50_ms": round(p50 * 1000, 1), "p95_ms": round(p95 * 1000, 1)}
+
+
+def drop_page_cache() -> None:
+    """Forget every file's cached pages (root only): what a server sees after a reboot."""
+    os.sync()
+    try:
+        Path("/proc/sys/vm/drop_caches").write_text("1\n")
+    except OSError as problem:
+        raise SystemExit(f"--cold needs root to drop the page cache ({problem.strerror})") from None
+
+
+def cold(index_dir: Path) -> None:
+    """First-pass `ask` timings from a cold page cache, without and with warming, each in a fresh process."""
+    print(f"\n| {index_dir} ({dir_bytes(index_dir) / 1e9:.2f} GB), page cache dropped | warming | "
+          f"`ask` p50 / p95, first {QUESTIONS} questions |\n|---|---|---|")
+    for warm in (False, True):
+        drop_page_cache()
+        child = subprocess.run([sys.executable, __file__, "--first-pass", str(index_dir), *(["--warm"] if warm else [])],
+                               capture_output=True, text=True,
+                               env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))})
+        if child.returncode != 0:
+            raise SystemExit(child.stderr[-3000:])
+        r = json.loads(child.stdout.strip().splitlines()[-1])
+        print(f"| {'Store.warm() first' if warm else 'as opened'} | {r['warm_s']:.1f} s | {r['p50_ms']:.0f} / {r['p95_ms']:.0f} ms |")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--passages", type=int, default=10_000)
@@ -452,7 +499,16 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, default=None, help="build the index here and keep it")
     parser.add_argument("--prepare", action="store_true", help="only encode and cache the real vectors")
     parser.add_argument("--measure", type=Path, default=None, help=argparse.SUPPRESS)  # the child process
+    parser.add_argument("--cold", type=Path, default=None, help="first questions from a cold page cache (root)")
+    parser.add_argument("--first-pass", type=Path, default=None, help=argparse.SUPPRESS)  # --cold's child
+    parser.add_argument("--warm", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.cold:
+        cold(args.cold)
+        return
+    if args.first_pass:
+        print(json.dumps(first_pass(args.first_pass, args.warm)))
+        return
     settings = Settings.from_env()
     real = real_vectors(settings)
     if args.prepare:

@@ -233,7 +233,9 @@ def chat_command(index_dir: IndexDirOption = None, database_url: DatabaseOption 
     from rag.chat import Conversation
 
     with friendly_errors():
-        conversation = Conversation(open_or_build(settings_for(index_dir, database_url)))
+        assistant = open_or_build(settings_for(index_dir, database_url))
+        assistant.store.warm()
+        conversation = Conversation(assistant)
         out.print("Ask about the articles (Vietnamese or English). /new starts over, /quit or Ctrl-D ends.")
         while True:
             try:

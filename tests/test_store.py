@@ -232,3 +232,21 @@ def test_an_index_of_the_previous_release_says_how_to_upgrade(tmp_path, base_set
     assert not list(index_dir.glob("gen-*"))
     assert top_document(Assistant.open(settings=base_settings.with_index_dir(index_dir)),
                         "Ai là Giám đốc Sở Y tế Nghệ An?") == "nghean"
+
+
+def read_bytes_so_far() -> int:
+    """Bytes this process has read through read(2) (Linux /proc/self/io `rchar`)."""
+    line = next(l for l in Path("/proc/self/io").read_text().splitlines() if l.startswith("rchar:"))
+    return int(line.split()[1])
+
+
+@pytest.mark.skipif(not Path("/proc/self/io").exists(), reason="needs Linux /proc/self/io")
+def test_warming_reads_every_segment_file_in_the_background(seed_assistant):
+    store = seed_assistant.store
+    files = [p for s in store.segments for p in s.directory.rglob("*") if p.is_file()]
+    before = read_bytes_so_far()
+    thread = store.warm()
+    thread.join(timeout=60)
+    assert not thread.is_alive() and thread.daemon  # never holds up the process's exit
+    assert read_bytes_so_far() - before >= sum(p.stat().st_size for p in files)
+    assert seed_assistant.ask("Who leads Hai Phong police?").citations  # still answering
