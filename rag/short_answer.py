@@ -31,6 +31,12 @@ _NOT_PERSON_HEADS = {"cong", "bo", "uy", "ubnd", "hdnd", "thanh", "tinh", "quan"
                      "dai", "trung", "viet", "nha", "chinh", "quoc", "toa", "mat", "lien", "tong", "thu", "pho",
                      "giam", "chu", "bi", "thuong", "thieu", "ngay", "thang", "nam", "tai", "theo", "trong",
                      "sau", "khi", "nhung", "cac", "mot", "voi", "do", "con", "anh", "ong", "ba"}
+# Lower-case words inside foreign names, between capitalised ones.
+NAME_PARTICLES = {"de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "dos", "al", "bin", "ibn", "la", "le"}
+# First words of a capitalised run that make it a place or a thing, not a person: seas, rivers,
+# mountains, bays, ports ("Biển Caspi", "Sông Hồng"), and English ones ("The …", "Fort …").
+_THING_HEADS = {"bien", "song", "nui", "vinh", "cang"}
+_ENGLISH_THING_HEADS = {"The", "Fort", "Lake", "Mount", "Cape", "Port", "St"}
 _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown, not measured
     re.compile(r"(?:ngày\s+)?(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?![/.,-]?\d)", re.IGNORECASE),
     re.compile(r"(?:ngày\s+)?(\d{1,2} tháng \d{1,2}(?:,? năm \d{3,4})?)", re.IGNORECASE),
@@ -88,16 +94,41 @@ class _Found:
     bonus: float = 0.0
 
 
+def _capitalised(word: str) -> bool:
+    """Capitalised, or a name with a lower-case prefix ("al-Turabi")."""
+    return word[0].isupper() or any(part[:1].isupper() for part in word.split("-")[1:])
+
+
 def _capitalised_runs(sentence: str) -> list[tuple[int, int]]:
-    """Spans of capitalised words separated by single spaces: the shape of names."""
+    """Spans of capitalised words separated by single spaces: the shape of names. An initial
+    ("Paul T. Stallsworth") and a particle between capitalised words ("Louis-Joseph de
+    Montcalm", "Ludwig Mies van der Rohe") stay inside the name."""
     runs: list[tuple[int, int]] = []
-    for m in _TOKEN.finditer(sentence):
-        if not m.group(0)[0].isupper():
+    matches = list(_TOKEN.finditer(sentence))
+    i = 0
+    while i < len(matches):
+        m = matches[i]
+        if not _capitalised(m.group(0)):
+            i += 1
             continue
-        if runs and sentence[runs[-1][1]:m.start()] == " ":
-            runs[-1] = (runs[-1][0], m.end())
-        else:
-            runs.append((m.start(), m.end()))
+        start, end = m.start(), m.end()
+        i += 1
+        while i < len(matches):
+            gap = sentence[end:matches[i].start()]
+            initial = end - start >= 1 and sentence[end - 1].isupper() and (end - 1 == start or sentence[end - 2] == " ")
+            if gap != " " and not (initial and gap == ". "):
+                break
+            j = i
+            while j < len(matches) and matches[j].group(0) in NAME_PARTICLES and \
+                    sentence[matches[j].end():matches[j].end() + 1] == " ":
+                j += 1  # particles, if a capitalised word follows them
+            if j < len(matches) and _capitalised(matches[j].group(0)) and \
+                    (j == i or sentence[matches[j - 1].end():matches[j].start()] == " "):
+                end = matches[j].end()
+                i = j + 1
+            else:
+                break
+        runs.append((start, end))
     return runs
 
 
@@ -112,20 +143,33 @@ def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[s
     for run_start, run_end in _capitalised_runs(sentence):
         words = sentence[run_start:run_end].split(" ")
         folded = [fold(w.lower()) for w in words]
+        if folded[0] in _THING_HEADS or words[0] in _ENGLISH_THING_HEADS:
+            continue
+        if _sentence_start(sentence, run_start) and looks_vietnamese(folded[0]) and folded[0] not in SURNAMES:
+            words, folded = words[1:], folded[1:]  # capitalised as the sentence's first word ("Việc Seaman …")
         # Leading words that head an organisation, a title or an acronym ("ANTT") are not the name.
         while folded and (folded[0] in _NOT_PERSON_HEADS or (len(words[0]) > 1 and words[0].isupper())) \
                 and not (len(folded) >= 3 and folded[0] in SURNAMES):
             words, folded = words[1:], folded[1:]
         if not words or all(f in asked for f in folded):
             continue
-        start = run_end - len(" ".join(words))
+        lead = next(i for i, f in enumerate(folded) if f not in asked)
+        if len(words) - lead >= 2:
+            words, folded = words[lead:], folded[lead:]  # "ở Mỹ": "Mỹ Larry Ellison" → "Larry Ellison"
+        start = sentence.index(" ".join(words), run_start)
+        end = start + len(" ".join(words))
         if start == 0 and len(words) == 1:
             continue  # the sentence's first word is capitalised anyway
         vietnamese_name = folded[0] in SURNAMES and 2 <= len(words) <= 4
         foreign_name = not all(looks_vietnamese(f) for f in folded)
         if vietnamese_name or foreign_name or _PERSON_BEFORE.search(sentence[:start]):
-            out.append((start, run_end, words))
+            out.append((start, end, words))
     return out
+
+
+def _sentence_start(sentence: str, at: int) -> bool:
+    """Only quotes, brackets or spaces before `at`: its word is capitalised anyway."""
+    return not sentence[:at].strip(" \"'“‘([-–")
 
 
 def _persons(sentence: str, question: Question, needs: Requirements) -> list[_Found]:
