@@ -42,8 +42,10 @@ _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown
     re.compile(r"(?:ngày\s+)?(\d{1,2} tháng \d{1,2}(?:,? năm \d{3,4})?)", re.IGNORECASE),
     re.compile(r"(?:ngày\s+)(\d{1,2}[/.]\d{1,2})(?![/.,]?\d)", re.IGNORECASE),
     re.compile(r"(?<![\d/.,])(\d{1,2}/\d{1,2})(?![/.,]?\d)"),
-    re.compile(r"((?:tháng \d{1,2},? )?năm \d{3,4}|những năm \d{3,4}|thế kỷ (?:thứ )?[\dIVXLC]+)", re.IGNORECASE),
+    re.compile(r"((?:tháng \d{1,2},? )?năm \d{3,4}(?! năm)|tháng \d{1,2},? \d{4}|những năm \d{3,4}|"
+               r"thế kỷ (?:thứ )?[\dIVXLC]+|\d[\d.,]*(?: (?:nghìn|triệu|tỷ))? năm trước|(?:năm )?\d[\d.,]* BP\b)", re.IGNORECASE),
     re.compile(r"(?<![\d.,/])((?:1\d|20)\d\d)(?![.,/]?\d)"),
+    re.compile(r"(tháng \d{1,2})(?![\d/])", re.IGNORECASE),  # a month alone: "vào tháng 3"
 ]
 # A question for the head of something: a deputy does not answer it.
 _HEAD = re.compile(r"\b(?:leads?|heads?|chief|đứng đầu|lãnh đạo|dung dau|lanh dao)\b", re.IGNORECASE)
@@ -226,6 +228,8 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
             # year is what the question asks.
             if day_asked and rank >= _FIRST_YEAR_PATTERN:
                 continue  # a year does not say which day
+            if year_asked and rank == len(_DATE_PATTERNS) - 1:
+                continue  # nor a month which year
             if year_asked:
                 bonus = 0.6 if rank >= _FIRST_YEAR_PATTERN else 0.0
             else:
