@@ -261,7 +261,8 @@ def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> 
     # Number citations in the order they are shown (newest article first).
     shown = sorted(chosen, key=lambda c: _date_key(c.document.date), reverse=True)
     citations = [_citation(n, c) for n, c in enumerate(shown, 1)]
-    spans = [Span(found[id(c)].value, found[id(c)].shown, citation.n, citation.doc_id, citation.date, c.score)
+    spans = [Span(found[id(c)].value, found[id(c)].shown, citation.n, citation.doc_id, citation.date, c.score,
+                  retrieval.parsed.kind or "")
              for c, citation in zip(shown, citations) if found.get(id(c))]
     short = short_answer(spans, language)
     text = "".join(compose(retrieval.question, language, citations, short))

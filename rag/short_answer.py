@@ -75,6 +75,7 @@ class Span:
     doc_id: str    # that article
     date: str      # its date
     score: float   # how close it sits to the question's words (higher is better)
+    kind: str = ""  # person, date, number or place: how an English reader is shown it
 
 
 @dataclass(frozen=True)
@@ -349,12 +350,119 @@ def short_answer(spans: list[Span], language: str) -> ShortAnswer | None:
         by_value.setdefault(fold(span.value.lower()), []).append(span)
     if len(by_value) == 1:
         group = next(iter(by_value.values()))
-        text = labels["one"].format(spans=f"{group[0].shown} " + "".join(f"[{s.n}]" for s in group))
+        text = labels["one"].format(spans=f"{_reader_form(group[0], language)} " + "".join(f"[{s.n}]" for s in group))
         return ShortAnswer(text, sorted(spans, key=lambda s: -s.score))
     parts = []
     for group in by_value.values():
         dates = {s.date for s in group}
         when = ", ".join(labels["undated"] if d == "unknown" else labels["dated"].format(date=d) for d in sorted(dates))
-        parts.append(f"{group[0].shown} ({when}) " + "".join(f"[{s.n}]" for s in group))
+        parts.append(f"{_reader_form(group[0], language)} ({when}) " + "".join(f"[{s.n}]" for s in group))
     text = labels["differ"].format(spans=labels["join"].join(parts))
     return ShortAnswer(text, sorted(spans, key=lambda s: -s.score))
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+RANKS = {"đại tướng": "General", "thượng tướng": "Colonel General", "trung tướng": "Lieutenant General",
+         "thiếu tướng": "Major General", "đại tá": "Senior Colonel", "thượng tá": "Colonel",
+         "trung tá": "Lieutenant Colonel", "thiếu tá": "Major", "đại úy": "Captain", "thượng úy": "Senior Lieutenant",
+         "trung úy": "Lieutenant", "thiếu úy": "Second Lieutenant"}
+MAGNITUDES = {"nghìn": "thousand", "ngàn": "thousand", "triệu": "million", "tỷ": "billion", "tỉ": "billion",
+              "trăm": "hundred", "vài": "a few"}
+DIGIT_WORDS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7,
+               "tám": 8, "chín": 9}
+_FULL_DATE = re.compile(r"^(?:ngày )?(\d{1,2}) tháng (\d{1,2}),? (?:năm )?(\d{3,4})$", re.IGNORECASE)
+_NUMERIC_DATE = re.compile(r"^(?:ngày )?(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$", re.IGNORECASE)
+_MONTH_YEAR = re.compile(r"^tháng (\d{1,2}),? (?:năm )?(\d{3,4})$", re.IGNORECASE)
+_DAY_MONTH = re.compile(r"^(?:ngày )?(\d{1,2}) tháng (\d{1,2})$", re.IGNORECASE)
+_MONTH = re.compile(r"^tháng (\d{1,2})$", re.IGNORECASE)
+_YEAR_ONLY = re.compile(r"^năm (\d{3,4})$", re.IGNORECASE)
+_DECADE = re.compile(r"^những năm (\d{3,4})$", re.IGNORECASE)
+_AGO = re.compile(r"^(.+?) năm trước$", re.IGNORECASE)
+
+
+def _reader_form(span: Span, language: str) -> str:
+    """The span as the reader reads it: as written for a Vietnamese reader; for an English one,
+    a Vietnamese date in English ("ngày 7 tháng 2 năm 2016" → "7 February 2016"), a number in
+    English notation ("3,5 triệu" → "3.5 million") without the Vietnamese unit, a rank in
+    English. What is measured (`value`) stays as the text writes it."""
+    if language != "en":
+        return span.shown
+    if span.kind == "date":
+        return english_date(span.shown)
+    if span.kind == "number":
+        return english_number(span.value)
+    if span.kind == "person":
+        for rank, english in RANKS.items():
+            if span.shown.lower().startswith(rank + " "):
+                return f"{english} {span.shown[len(rank) + 1:]}"
+    return span.shown
+
+
+def _month(number: str) -> str | None:
+    return MONTHS[int(number) - 1] if 1 <= int(number) <= 12 else None
+
+
+def english_date(text: str) -> str:
+    """A Vietnamese date in English words; a form not recognised is returned as written."""
+    text = " ".join(text.split())
+    if m := _FULL_DATE.match(text):
+        month = _month(m.group(2))
+        return f"{int(m.group(1))} {month} {m.group(3)}" if month else text
+    if m := _NUMERIC_DATE.match(text):  # day first, as Vietnamese writes it
+        month = _month(m.group(2))
+        valid = month and 1 <= int(m.group(1)) <= 31
+        return " ".join(p for p in (str(int(m.group(1))), month, m.group(3)) if p) if valid else text
+    if m := _MONTH_YEAR.match(text):
+        month = _month(m.group(1))
+        return f"{month} {m.group(2)}" if month else text
+    if m := _DAY_MONTH.match(text):
+        month = _month(m.group(2))
+        return f"{int(m.group(1))} {month}" if month else text
+    if m := _MONTH.match(text):
+        return _month(m.group(1)) or text
+    if m := _YEAR_ONLY.match(text):
+        return m.group(1)
+    if m := _DECADE.match(text):
+        return f"the {m.group(1)}s"
+    if m := _AGO.match(text):
+        return f"{english_number(m.group(1))} years ago"
+    return text
+
+
+def english_number(text: str) -> str:
+    """A number as Vietnamese writes it in English notation: "." groups thousands and "," marks
+    decimals ("2.000" → "2,000", "3,5 triệu" → "3.5 million"); number words in digits
+    ("mười một" → "11", "năm triệu" → "5 million")."""
+    words, spelled = [], []
+    for word in text.split() + [""]:
+        lower = word.lower()
+        if lower in DIGIT_WORDS or lower in ("mười", "mươi"):
+            spelled.append(lower)
+            continue
+        if spelled:
+            number = _spelled_number(spelled)
+            words.append(str(number) if number is not None else " ".join(spelled))
+            spelled = []
+        if lower in MAGNITUDES:
+            words.append(MAGNITUDES[lower])
+        elif re.fullmatch(r"[\d.,%\-–]+", word):
+            words.append(word.replace(".", "\0").replace(",", ".").replace("\0", ","))
+        elif word:
+            words.append(word)
+    return " ".join(words)
+
+
+def _spelled_number(words: list[str]) -> int | None:
+    """A number below 100 in Vietnamese words ("hai mươi lăm" → 25), None when not one."""
+    tens, units = 0, None
+    for word in words:
+        if word == "mười" and not tens and units is None:
+            tens = 1
+        elif word == "mươi" and not tens and units is not None:
+            tens, units = units, None
+        elif word in DIGIT_WORDS and units is None:
+            units = DIGIT_WORDS[word]
+        else:
+            return None
+    return 10 * tens + (units or 0) if tens or units is not None else None
