@@ -54,7 +54,7 @@ _FIRST_YEAR_PATTERN = 4
 _YEAR_ASKED = re.compile(r"\b(?:nam nao|nam may|what year|which year)\b")
 _DAY_ASKED = re.compile(r"\b(?:ngay nao|ngay may|what date|what day|which day)\b")
 _MARKER = re.compile(r"^(?:ngày|năm)\s+", re.IGNORECASE)
-_PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|in|at|thuộc)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|huyện|xã|nước|vùng|miền)\s*)?$",
+_PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|trong|gần|in|at|thuộc|near)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|huyện|xã|nước|vùng|miền)\s*)?$",
                            re.IGNORECASE)
 
 LABELS = {
@@ -264,16 +264,42 @@ def _unit_phrase(question: Question) -> set[str]:
 
 
 def _places(sentence: str, question: Question) -> list[_Found]:
+    """Capitalised names after "tại", "ở", "in"…, run on over lower-case words that lead to
+    another capitalised one ("tại Triển lãm London", "Trung tâm Vũ trụ Kennedy"); in a
+    Vietnamese question, also a name right after the word before "ở đâu" ("Nhà Trần cai trị ở
+    đâu?" → "cai trị An Nam")."""
     asked = set(question.folded)
+    slot = _slot(question)
+    verb = next((w for w in reversed(question.folded[:slot]) if w not in STOPWORDS), "") if question.vietnamese else ""
     out = []
     for start, end in _capitalised_runs(sentence):
-        if not _PLACE_BEFORE.search(sentence[:start]):
+        before = sentence[:start]
+        previous = _folded_tokens(before)[-1:]
+        if not _PLACE_BEFORE.search(before) and not (verb and previous and previous[0][0] == verb):
             continue
+        end = _name_phrase_end(sentence, end)
         words = sentence[start:end].split(" ")
         if all(fold(w.lower()) in asked for w in words):
             continue
         out.append(_Found(sentence[start:end], sentence[start:end], start, end))
     return out
+
+
+def _name_phrase_end(sentence: str, end: int) -> int:
+    """Where a name that goes on over one or two lower-case words ends ("Triển| lãm London",
+    "Khu| Y tế và Học thuật Longwood"): at its last capitalised word before punctuation."""
+    last_capital, lower_run = end, 0
+    for m in _TOKEN.finditer(sentence, end):
+        if sentence[end:m.start()] != " ":
+            break
+        end = m.end()
+        if _capitalised(m.group(0)):
+            last_capital, lower_run = end, 0
+            continue
+        lower_run += 1
+        if lower_run > 2:
+            break
+    return last_capital
 
 
 def find_span(sentence: str, question: Question, needs: Requirements, terms: dict[str, float]) -> _Found | None:
