@@ -10,7 +10,7 @@ such a span there is no short answer and the quotes alone answer, as before.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.question import QUESTION_KINDS, Question
 from rag.support import DEPUTY, Requirements, count_spans, holds_title, looks_vietnamese
@@ -49,6 +49,7 @@ _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown
 ]
 # A question for the head of something: a deputy does not answer it.
 _HEAD = re.compile(r"\b(?:leads?|heads?|chief|đứng đầu|lãnh đạo|dung dau|lanh dao)\b", re.IGNORECASE)
+ROLE_WEIGHT = 2.0  # a name whose own words (see _persons) hold the most of the question's weight gets this much
 CLOZE = 4  # words either side of the question word matched either side of the span
 _FIRST_YEAR_PATTERN = 4
 _YEAR_ASKED = re.compile(r"\b(?:nam nao|nam may|what year|which year)\b")
@@ -175,9 +176,11 @@ def _sentence_start(sentence: str, at: int) -> bool:
     return not sentence[:at].strip(" \"'“‘([-–")
 
 
-def _persons(sentence: str, question: Question, needs: Requirements) -> list[_Found]:
+def _persons(sentence: str, question: Question, needs: Requirements, terms: dict[str, float]) -> list[_Found]:
     """Names, with what the sentence says each one is: the words since the previous name or
-    ";" before it, and up to the next name or ";" after it (its title, "ông X, Chủ tịch …")."""
+    ";" before it, and up to the next name or ";" after it (its title, "ông X, Chủ tịch …").
+    A name whose own words hold more of the question's weight says more of what was asked
+    ("Jared Allen, người …, dẫn đầu về số lần vật ngã" for "who led in sacks")."""
     runs = _name_runs(sentence, question)
     head_asked = bool(needs.title) or bool(_HEAD.search(question.text))
     out = []
@@ -195,9 +198,11 @@ def _persons(sentence: str, question: Question, needs: Requirements) -> list[_Fo
         rank = _RANK.search(before)
         name = " ".join(words)
         shown = f"{rank.group(0).strip()} {name}" if rank else name
+        said = sum(terms.get(w, 0.0) for w in set(role))
         bonus = 0.5 * (words[0] and fold(words[0].lower()) in SURNAMES) + 1.0 * titled
-        out.append(_Found(name, shown, start, end, bonus))
-    return out
+        out.append((_Found(name, shown, start, end, bonus), said))
+    most = max((said for _, said in out), default=0.0) or 1.0
+    return [replace(f, bonus=f.bonus + ROLE_WEIGHT * said / most) for f, said in out]
 
 
 def _find(text: str, mark: str, start: int) -> int:
@@ -305,7 +310,7 @@ def _name_phrase_end(sentence: str, end: int) -> int:
 def find_span(sentence: str, question: Question, needs: Requirements, terms: dict[str, float]) -> _Found | None:
     """The best span of the kind asked in one sentence: nearest the question's words."""
     if question.kind == "person":
-        found = _persons(sentence, question, needs)
+        found = _persons(sentence, question, needs, terms)
     elif question.kind == "date":
         found = _dates(sentence, question)
     elif question.kind == "number" and needs.count_unit is not None:
