@@ -42,8 +42,9 @@ _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown
     re.compile(r"(?:ngày\s+)?(\d{1,2} tháng \d{1,2}(?:,? năm \d{3,4})?)", re.IGNORECASE),
     re.compile(r"(?:ngày\s+)(\d{1,2}[/.]\d{1,2})(?![/.,]?\d)", re.IGNORECASE),
     re.compile(r"(?<![\d/.,])(\d{1,2}/\d{1,2})(?![/.,]?\d)"),
-    re.compile(r"((?:tháng \d{1,2},? )?năm \d{3,4}(?! năm)|tháng \d{1,2},? \d{4}|những năm \d{3,4}|"
-               r"thế kỷ (?:thứ )?[\dIVXLC]+|\d[\d.,]*(?: (?:nghìn|triệu|tỷ))? năm trước|(?:năm )?\d[\d.,]* BP\b)", re.IGNORECASE),
+    re.compile(r"(\d[\d.,]*(?: (?:nghìn|triệu|tỷ))? năm trước|(?:năm )?\d[\d.,]* BP\b|"
+               r"(?:tháng \d{1,2},? )?năm \d{3,4}(?! năm)|tháng \d{1,2},? \d{4}|những năm \d{3,4}|"
+               r"thế kỷ (?:thứ )?[\dIVXLC]+)", re.IGNORECASE),
     re.compile(r"(?<![\d.,/])((?:1\d|20)\d\d)(?![.,/]?\d)"),
     re.compile(r"(tháng \d{1,2})(?![\d/])", re.IGNORECASE),  # a month alone: "vào tháng 3"
 ]
@@ -119,7 +120,7 @@ def _capitalised_runs(sentence: str) -> list[tuple[int, int]]:
         i += 1
         while i < len(matches):
             gap = sentence[end:matches[i].start()]
-            initial = end - start >= 1 and sentence[end - 1].isupper() and (end - 1 == start or sentence[end - 2] == " ")
+            initial = sentence[end - 1].isupper() and (end - 1 == start or sentence[end - 2] == " ")  # "T"
             if gap != " " and not (initial and gap == ". "):
                 break
             j = i
@@ -466,7 +467,7 @@ def english_number(text: str) -> str:
     decimals ("2.000" → "2,000", "3,5 triệu" → "3.5 million"); number words in digits
     ("mười một" → "11", "năm triệu" → "5 million")."""
     words, spelled = [], []
-    for word in text.split() + [""]:
+    for word in re.sub(r"phần trăm", "%", text, flags=re.IGNORECASE).split() + [""]:
         lower = word.lower()
         if lower in DIGIT_WORDS or lower in ("mười", "mươi"):
             spelled.append(lower)
@@ -475,7 +476,9 @@ def english_number(text: str) -> str:
             number = _spelled_number(spelled)
             words.append(str(number) if number is not None else " ".join(spelled))
             spelled = []
-        if lower in MAGNITUDES:
+        if word == "%" and words:
+            words[-1] += "%"
+        elif lower in MAGNITUDES:
             words.append(MAGNITUDES[lower])
         elif re.fullmatch(r"[\d.,%\-–]+", word):
             words.append(word.replace(".", "\0").replace(",", ".").replace("\0", ","))

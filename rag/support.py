@@ -40,7 +40,7 @@ PLACE_WORDS = (("thanh", "pho"), ("tinh",))
 MAX_PLACE_SYLLABLES = 4
 MAX_NAME_SYLLABLES = 4  # of an unknown name, as shown in the abstention
 
-_WHAT_PERCENTAGE = re.compile(r"\bwhat (?:percentage|percent|share)\b", re.IGNORECASE)
+_WHAT_PERCENTAGE = re.compile(r"\bwhat (?:percentage|percent)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w'-]+){0,3})", re.IGNORECASE)
 # "một" and "năm" are left out: mostly the article "a" ("một nhiệm vụ") and "year".
 _NUMBER_WORDS = {"hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mười", "mươi", "trăm",
@@ -108,7 +108,7 @@ def _holds_count(sentence: str, unit: str) -> bool:
 
 
 _RANGE_DASHES = {"-", "–", " - ", " – "}
-_COUNT_TOKEN = re.compile(r"\d+(?:/\d+)+|\d(?:[\d.,]*\d)?(?:\s*%)?|\w+")
+_COUNT_TOKEN = re.compile(r"\d+(?:/\d+)+|\d{1,2}:\d\d(?!\d)|\d(?:[\d.,]*\d)?(?:\s*%)?|\w+")  # dates, clock times, numbers, words
 
 
 def count_spans(sentence: str, unit: str, asked: Container[str] = ()) -> Iterator[tuple[str, str, int, int]]:
@@ -142,8 +142,8 @@ def count_spans(sentence: str, unit: str, asked: Container[str] = ()) -> Iterato
             continue
         if token == "năm" and joined(i) and (tokens[i + 1] in _MAGNITUDES or (unit and fold(tokens[i + 1]) == unit)):
             pass  # "năm tuyến", "năm triệu": five
-        elif not (token[0].isdigit() or token in _NUMBER_WORDS):
-            continue
+        elif not (token[0].isdigit() or token in _NUMBER_WORDS) or (token == "trăm" and i and tokens[i - 1] == "phần"):
+            continue  # not a number, or "phần trăm": per cent
         if "/" in token or (i > 0 and tokens[i - 1] in _DATE_WORDS):
             continue  # a date ("15/12", "năm 2024") counts nothing
         last = i
@@ -152,6 +152,8 @@ def count_spans(sentence: str, unit: str, asked: Container[str] = ()) -> Iterato
                 (last + 1 < len(tokens) and tokens[last + 1][0].isdigit()
                  and text[matches[last].end():matches[last + 1].start()] in _RANGE_DASHES):
             last += 1  # the rest of the number: "mười một", "1,5 triệu", "27-30%"
+        if joined(last) and joined(last + 1) and tokens[last + 1:last + 3] == ["phần", "trăm"]:
+            last += 2  # "10 phần trăm", as "10%"
         consumed = last
         start, end = matches[i].start(), matches[last].end()
         value = sentence[start:end]
@@ -161,14 +163,15 @@ def count_spans(sentence: str, unit: str, asked: Container[str] = ()) -> Iterato
             if _YEAR.fullmatch(token):
                 continue  # nor does a bare year, unless a unit follows ("2000 khách")
             yield value, value, start, end
-        elif unit in PERCENT_UNITS and tokens[last].endswith("%"):
+        elif unit in PERCENT_UNITS and (tokens[last].endswith("%") or tokens[last - 1:last + 1] == ["phần", "trăm"]):
             yield value, value, start, end
         elif following:
             stop = after
             while (stop + 1 < len(tokens) and fold(tokens[stop + 1]) in asked and not matches[stop + 1].group(0)[0].isupper()
                    and joined(stop)):
                 stop += 1
-            yield value, value + sentence[end:matches[stop].end()] if stop == after == last + 1 else value + " " + sentence[matches[after].start():matches[stop].end()], start, end
+            unit_words = sentence[matches[after].start():matches[stop].end()]
+            yield value, f"{value} {unit_words}" if after > last + 1 else sentence[start:matches[stop].end()], start, end
         elif i > 0 and fold(tokens[i - 1]) == unit:
             yield value, sentence[matches[i - 1].start():end], start, end
 

@@ -37,6 +37,10 @@ def span_of(question: str, sentence: str) -> str | None:
      "Trong xã, 1.250 (khoảng 40%) hộ dân đã được cấp nước sạch.", "1.250"),
     # An English question for a percentage; a range stays one number.
     ("What percentage is the lending rate?", "Lãi suất cho vay hiện dao động 8-10% mỗi năm.", "8-10%"),
+    # "phần trăm" is per cent, not a hundred; a clock time is one number.
+    ("Bao nhiêu phần trăm học sinh đạt điểm giỏi?", "Năm nay, 12 phần trăm học sinh của trường đạt điểm giỏi.",
+     "12 phần trăm"),
+    ("How much time was left when the home team scored?", "Đội chủ nhà ghi bàn khi trận đấu chỉ còn 2:45.", "2:45"),
     # A month alone answers "when".
     ("Khi nào cây cầu được khánh thành?", "Cây cầu dự kiến được khánh thành vào tháng 9 sau hai năm thi công.", "tháng 9"),
     # A place name runs on over lower-case words to its last capitalised one.
@@ -57,6 +61,8 @@ def test_a_sea_is_not_a_person():
     ("number", "3,5 triệu", "3,5 triệu người", "3.5 million"),
     ("number", "12.500", "12.500 lượt", "12,500"),
     ("number", "mười một", "mười một vụ", "11"),
+    ("number", "10 phần trăm", "10 phần trăm", "10%"),
+    ("number", "bảy mươi phần trăm", "bảy mươi phần trăm", "70%"),
     ("person", "Nguyễn Văn A", "Thiếu tướng Nguyễn Văn A", "Major General Nguyễn Văn A"),
 ])
 def test_an_english_reader_sees_the_span_in_english(kind, value, shown, english):
