@@ -229,6 +229,8 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
             taken.append((m.start(), m.end()))
             shown = m.group(0).strip()
             value = _MARKER.sub("", m.group(1).strip())
+            if question.vietnamese and not (year_asked or day_asked) and shown.lower().startswith("năm "):
+                value = shown  # "khi nào?" → "năm 1943": a bare year fills "năm nào?" only
             if value in asked:
                 continue  # the date the question itself gives
             # A full date says more than a day and month, which says more than a year; unless a
