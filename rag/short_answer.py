@@ -10,7 +10,7 @@ such a span there is no short answer and the quotes alone answer, as before.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rag.question import QUESTION_KINDS, Question
 from rag.support import DEPUTY, Requirements, count_spans, holds_title, looks_vietnamese
@@ -31,22 +31,32 @@ _NOT_PERSON_HEADS = {"cong", "bo", "uy", "ubnd", "hdnd", "thanh", "tinh", "quan"
                      "dai", "trung", "viet", "nha", "chinh", "quoc", "toa", "mat", "lien", "tong", "thu", "pho",
                      "giam", "chu", "bi", "thuong", "thieu", "ngay", "thang", "nam", "tai", "theo", "trong",
                      "sau", "khi", "nhung", "cac", "mot", "voi", "do", "con", "anh", "ong", "ba"}
+# Lower-case words inside foreign names, between capitalised ones.
+NAME_PARTICLES = {"de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "dos", "al", "bin", "ibn", "la", "le"}
+# First words of a capitalised run that make it a place or a thing, not a person: seas, rivers,
+# mountains, bays, ports ("Biển Caspi", "Sông Hồng"), and English ones ("The …", "Fort …").
+_THING_HEADS = {"bien", "song", "nui", "vinh", "cang"}
+_ENGLISH_THING_HEADS = {"The", "Fort", "Lake", "Mount", "Cape", "Port", "St"}
 _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown, not measured
     re.compile(r"(?:ngày\s+)?(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?![/.,-]?\d)", re.IGNORECASE),
     re.compile(r"(?:ngày\s+)?(\d{1,2} tháng \d{1,2}(?:,? năm \d{3,4})?)", re.IGNORECASE),
     re.compile(r"(?:ngày\s+)(\d{1,2}[/.]\d{1,2})(?![/.,]?\d)", re.IGNORECASE),
     re.compile(r"(?<![\d/.,])(\d{1,2}/\d{1,2})(?![/.,]?\d)"),
-    re.compile(r"((?:tháng \d{1,2},? )?năm \d{3,4}|những năm \d{3,4}|thế kỷ (?:thứ )?[\dIVXLC]+)", re.IGNORECASE),
+    re.compile(r"(\d[\d.,]*(?: (?:nghìn|triệu|tỷ))? năm trước|(?:năm )?\d[\d.,]* BP\b|"
+               r"(?:tháng \d{1,2},? )?năm \d{3,4}(?! năm)|tháng \d{1,2},? \d{4}|những năm \d{3,4}|"
+               r"thế kỷ (?:thứ )?[\dIVXLC]+)", re.IGNORECASE),
     re.compile(r"(?<![\d.,/])((?:1\d|20)\d\d)(?![.,/]?\d)"),
+    re.compile(r"(tháng \d{1,2})(?![\d/])", re.IGNORECASE),  # a month alone: "vào tháng 3"
 ]
 # A question for the head of something: a deputy does not answer it.
 _HEAD = re.compile(r"\b(?:leads?|heads?|chief|đứng đầu|lãnh đạo|dung dau|lanh dao)\b", re.IGNORECASE)
+ROLE_WEIGHT = 2.0  # a name whose own words (see _persons) hold the most of the question's weight gets this much
 CLOZE = 4  # words either side of the question word matched either side of the span
 _FIRST_YEAR_PATTERN = 4
 _YEAR_ASKED = re.compile(r"\b(?:nam nao|nam may|what year|which year)\b")
 _DAY_ASKED = re.compile(r"\b(?:ngay nao|ngay may|what date|what day|which day)\b")
 _MARKER = re.compile(r"^(?:ngày|năm)\s+", re.IGNORECASE)
-_PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|in|at|thuộc)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|huyện|xã|nước|vùng|miền)\s*)?$",
+_PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|trong|gần|in|at|thuộc|near)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|huyện|xã|nước|vùng|miền)\s*)?$",
                            re.IGNORECASE)
 
 LABELS = {
@@ -67,6 +77,7 @@ class Span:
     doc_id: str    # that article
     date: str      # its date
     score: float   # how close it sits to the question's words (higher is better)
+    kind: str = ""  # person, date, number or place: how an English reader is shown it
 
 
 @dataclass(frozen=True)
@@ -88,16 +99,41 @@ class _Found:
     bonus: float = 0.0
 
 
+def _capitalised(word: str) -> bool:
+    """Capitalised, or a name with a lower-case prefix ("al-Turabi")."""
+    return word[0].isupper() or any(part[:1].isupper() for part in word.split("-")[1:])
+
+
 def _capitalised_runs(sentence: str) -> list[tuple[int, int]]:
-    """Spans of capitalised words separated by single spaces: the shape of names."""
+    """Spans of capitalised words separated by single spaces: the shape of names. An initial
+    ("Paul T. Stallsworth") and a particle between capitalised words ("Louis-Joseph de
+    Montcalm", "Ludwig Mies van der Rohe") stay inside the name."""
     runs: list[tuple[int, int]] = []
-    for m in _TOKEN.finditer(sentence):
-        if not m.group(0)[0].isupper():
+    matches = list(_TOKEN.finditer(sentence))
+    i = 0
+    while i < len(matches):
+        m = matches[i]
+        if not _capitalised(m.group(0)):
+            i += 1
             continue
-        if runs and sentence[runs[-1][1]:m.start()] == " ":
-            runs[-1] = (runs[-1][0], m.end())
-        else:
-            runs.append((m.start(), m.end()))
+        start, end = m.start(), m.end()
+        i += 1
+        while i < len(matches):
+            gap = sentence[end:matches[i].start()]
+            initial = sentence[end - 1].isupper() and (end - 1 == start or sentence[end - 2] == " ")  # "T"
+            if gap != " " and not (initial and gap == ". "):
+                break
+            j = i
+            while j < len(matches) and matches[j].group(0) in NAME_PARTICLES and \
+                    sentence[matches[j].end():matches[j].end() + 1] == " ":
+                j += 1  # particles, if a capitalised word follows them
+            if j < len(matches) and _capitalised(matches[j].group(0)) and \
+                    (j == i or sentence[matches[j - 1].end():matches[j].start()] == " "):
+                end = matches[j].end()
+                i = j + 1
+            else:
+                break
+        runs.append((start, end))
     return runs
 
 
@@ -112,25 +148,40 @@ def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[s
     for run_start, run_end in _capitalised_runs(sentence):
         words = sentence[run_start:run_end].split(" ")
         folded = [fold(w.lower()) for w in words]
+        if folded[0] in _THING_HEADS or words[0] in _ENGLISH_THING_HEADS:
+            continue
+        if _sentence_start(sentence, run_start) and looks_vietnamese(folded[0]) and folded[0] not in SURNAMES:
+            words, folded = words[1:], folded[1:]  # capitalised as the sentence's first word ("Việc Seaman …")
         # Leading words that head an organisation, a title or an acronym ("ANTT") are not the name.
         while folded and (folded[0] in _NOT_PERSON_HEADS or (len(words[0]) > 1 and words[0].isupper())) \
                 and not (len(folded) >= 3 and folded[0] in SURNAMES):
             words, folded = words[1:], folded[1:]
         if not words or all(f in asked for f in folded):
             continue
-        start = run_end - len(" ".join(words))
+        lead = next(i for i, f in enumerate(folded) if f not in asked)
+        if len(words) - lead >= 2:
+            words, folded = words[lead:], folded[lead:]  # "ở Mỹ": "Mỹ Larry Ellison" → "Larry Ellison"
+        start = sentence.index(" ".join(words), run_start)
+        end = start + len(" ".join(words))
         if start == 0 and len(words) == 1:
             continue  # the sentence's first word is capitalised anyway
         vietnamese_name = folded[0] in SURNAMES and 2 <= len(words) <= 4
         foreign_name = not all(looks_vietnamese(f) for f in folded)
         if vietnamese_name or foreign_name or _PERSON_BEFORE.search(sentence[:start]):
-            out.append((start, run_end, words))
+            out.append((start, end, words))
     return out
 
 
-def _persons(sentence: str, question: Question, needs: Requirements) -> list[_Found]:
+def _sentence_start(sentence: str, at: int) -> bool:
+    """Only quotes, brackets or spaces before `at`: its word is capitalised anyway."""
+    return not sentence[:at].strip(" \"'“‘([-–")
+
+
+def _persons(sentence: str, question: Question, needs: Requirements, terms: dict[str, float]) -> list[_Found]:
     """Names, with what the sentence says each one is: the words since the previous name or
-    ";" before it, and up to the next name or ";" after it (its title, "ông X, Chủ tịch …")."""
+    ";" before it, and up to the next name or ";" after it (its title, "ông X, Chủ tịch …").
+    A name whose own words hold more of the question's weight says more of what was asked
+    ("Jared Allen, người …, dẫn đầu về số lần vật ngã" for "who led in sacks")."""
     runs = _name_runs(sentence, question)
     head_asked = bool(needs.title) or bool(_HEAD.search(question.text))
     out = []
@@ -148,9 +199,11 @@ def _persons(sentence: str, question: Question, needs: Requirements) -> list[_Fo
         rank = _RANK.search(before)
         name = " ".join(words)
         shown = f"{rank.group(0).strip()} {name}" if rank else name
+        said = sum(terms.get(w, 0.0) for w in set(role))
         bonus = 0.5 * (words[0] and fold(words[0].lower()) in SURNAMES) + 1.0 * titled
-        out.append(_Found(name, shown, start, end, bonus))
-    return out
+        out.append((_Found(name, shown, start, end, bonus), said))
+    most = max((said for _, said in out), default=0.0) or 1.0
+    return [replace(f, bonus=f.bonus + ROLE_WEIGHT * said / most) for f, said in out]
 
 
 def _find(text: str, mark: str, start: int) -> int:
@@ -176,12 +229,16 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
             taken.append((m.start(), m.end()))
             shown = m.group(0).strip()
             value = _MARKER.sub("", m.group(1).strip())
+            if question.vietnamese and not (year_asked or day_asked) and shown.lower().startswith("năm "):
+                value = shown  # "khi nào?" → "năm 1943": a bare year fills "năm nào?" only
             if value in asked:
                 continue  # the date the question itself gives
             # A full date says more than a day and month, which says more than a year; unless a
             # year is what the question asks.
             if day_asked and rank >= _FIRST_YEAR_PATTERN:
                 continue  # a year does not say which day
+            if year_asked and rank == len(_DATE_PATTERNS) - 1:
+                continue  # nor a month which year
             if year_asked:
                 bonus = 0.6 if rank >= _FIRST_YEAR_PATTERN else 0.0
             else:
@@ -215,11 +272,20 @@ def _unit_phrase(question: Question) -> set[str]:
 
 
 def _places(sentence: str, question: Question) -> list[_Found]:
+    """Capitalised names after "tại", "ở", "in"…, run on over lower-case words that lead to
+    another capitalised one ("tại Triển lãm London", "Trung tâm Vũ trụ Kennedy"); in a
+    Vietnamese question, also a name right after the word before "ở đâu" ("Nhà Trần cai trị ở
+    đâu?" → "cai trị An Nam")."""
     asked = set(question.folded)
+    slot = _slot(question)
+    verb = next((w for w in reversed(question.folded[:slot]) if w not in STOPWORDS), "") if question.vietnamese else ""
     out = []
     for start, end in _capitalised_runs(sentence):
-        if not _PLACE_BEFORE.search(sentence[:start]):
+        before = sentence[:start]
+        previous = _folded_tokens(before)[-1:]
+        if not _PLACE_BEFORE.search(before) and not (verb and previous and previous[0][0] == verb):
             continue
+        end = _name_phrase_end(sentence, end)
         words = sentence[start:end].split(" ")
         if all(fold(w.lower()) in asked for w in words):
             continue
@@ -227,10 +293,27 @@ def _places(sentence: str, question: Question) -> list[_Found]:
     return out
 
 
+def _name_phrase_end(sentence: str, end: int) -> int:
+    """Where a name that goes on over one or two lower-case words ends ("Triển| lãm London",
+    "Khu| Y tế và Học thuật Longwood"): at its last capitalised word before punctuation."""
+    last_capital, lower_run = end, 0
+    for m in _TOKEN.finditer(sentence, end):
+        if sentence[end:m.start()] != " ":
+            break
+        end = m.end()
+        if _capitalised(m.group(0)):
+            last_capital, lower_run = end, 0
+            continue
+        lower_run += 1
+        if lower_run > 2:
+            break
+    return last_capital
+
+
 def find_span(sentence: str, question: Question, needs: Requirements, terms: dict[str, float]) -> _Found | None:
     """The best span of the kind asked in one sentence: nearest the question's words."""
     if question.kind == "person":
-        found = _persons(sentence, question, needs)
+        found = _persons(sentence, question, needs, terms)
     elif question.kind == "date":
         found = _dates(sentence, question)
     elif question.kind == "number" and needs.count_unit is not None:
@@ -301,12 +384,121 @@ def short_answer(spans: list[Span], language: str) -> ShortAnswer | None:
         by_value.setdefault(fold(span.value.lower()), []).append(span)
     if len(by_value) == 1:
         group = next(iter(by_value.values()))
-        text = labels["one"].format(spans=f"{group[0].shown} " + "".join(f"[{s.n}]" for s in group))
+        text = labels["one"].format(spans=f"{_reader_form(group[0], language)} " + "".join(f"[{s.n}]" for s in group))
         return ShortAnswer(text, sorted(spans, key=lambda s: -s.score))
     parts = []
     for group in by_value.values():
         dates = {s.date for s in group}
         when = ", ".join(labels["undated"] if d == "unknown" else labels["dated"].format(date=d) for d in sorted(dates))
-        parts.append(f"{group[0].shown} ({when}) " + "".join(f"[{s.n}]" for s in group))
+        parts.append(f"{_reader_form(group[0], language)} ({when}) " + "".join(f"[{s.n}]" for s in group))
     text = labels["differ"].format(spans=labels["join"].join(parts))
     return ShortAnswer(text, sorted(spans, key=lambda s: -s.score))
+
+
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+RANKS = {"đại tướng": "General", "thượng tướng": "Colonel General", "trung tướng": "Lieutenant General",
+         "thiếu tướng": "Major General", "đại tá": "Senior Colonel", "thượng tá": "Colonel",
+         "trung tá": "Lieutenant Colonel", "thiếu tá": "Major", "đại úy": "Captain", "thượng úy": "Senior Lieutenant",
+         "trung úy": "Lieutenant", "thiếu úy": "Second Lieutenant"}
+MAGNITUDES = {"nghìn": "thousand", "ngàn": "thousand", "triệu": "million", "tỷ": "billion", "tỉ": "billion",
+              "trăm": "hundred", "vài": "a few"}
+DIGIT_WORDS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7,
+               "tám": 8, "chín": 9}
+_FULL_DATE = re.compile(r"^(?:ngày )?(\d{1,2}) tháng (\d{1,2}),? (?:năm )?(\d{3,4})$", re.IGNORECASE)
+_NUMERIC_DATE = re.compile(r"^(?:ngày )?(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$", re.IGNORECASE)
+_MONTH_YEAR = re.compile(r"^tháng (\d{1,2}),? (?:năm )?(\d{3,4})$", re.IGNORECASE)
+_DAY_MONTH = re.compile(r"^(?:ngày )?(\d{1,2}) tháng (\d{1,2})$", re.IGNORECASE)
+_MONTH = re.compile(r"^tháng (\d{1,2})$", re.IGNORECASE)
+_YEAR_ONLY = re.compile(r"^năm (\d{3,4})$", re.IGNORECASE)
+_DECADE = re.compile(r"^những năm (\d{3,4})$", re.IGNORECASE)
+_AGO = re.compile(r"^(.+?) năm trước$", re.IGNORECASE)
+
+
+def _reader_form(span: Span, language: str) -> str:
+    """The span as the reader reads it: as written for a Vietnamese reader; for an English one,
+    a Vietnamese date in English ("ngày 7 tháng 2 năm 2016" → "7 February 2016"), a number in
+    English notation ("3,5 triệu" → "3.5 million") without the Vietnamese unit, a rank in
+    English. What is measured (`value`) stays as the text writes it."""
+    if language != "en":
+        return span.shown
+    if span.kind == "date":
+        return english_date(span.shown)
+    if span.kind == "number":
+        return english_number(span.value)
+    if span.kind == "person":
+        for rank, english in RANKS.items():
+            if span.shown.lower().startswith(rank + " "):
+                return f"{english} {span.shown[len(rank) + 1:]}"
+    return span.shown
+
+
+def _month(number: str) -> str | None:
+    return MONTHS[int(number) - 1] if 1 <= int(number) <= 12 else None
+
+
+def english_date(text: str) -> str:
+    """A Vietnamese date in English words; a form not recognised is returned as written."""
+    text = " ".join(text.split())
+    if m := _FULL_DATE.match(text):
+        month = _month(m.group(2))
+        return f"{int(m.group(1))} {month} {m.group(3)}" if month else text
+    if m := _NUMERIC_DATE.match(text):  # day first, as Vietnamese writes it
+        month = _month(m.group(2))
+        valid = month and 1 <= int(m.group(1)) <= 31
+        return " ".join(p for p in (str(int(m.group(1))), month, m.group(3)) if p) if valid else text
+    if m := _MONTH_YEAR.match(text):
+        month = _month(m.group(1))
+        return f"{month} {m.group(2)}" if month else text
+    if m := _DAY_MONTH.match(text):
+        month = _month(m.group(2))
+        return f"{int(m.group(1))} {month}" if month else text
+    if m := _MONTH.match(text):
+        return _month(m.group(1)) or text
+    if m := _YEAR_ONLY.match(text):
+        return m.group(1)
+    if m := _DECADE.match(text):
+        return f"the {m.group(1)}s"
+    if m := _AGO.match(text):
+        return f"{english_number(m.group(1))} years ago"
+    return text
+
+
+def english_number(text: str) -> str:
+    """A number as Vietnamese writes it in English notation: "." groups thousands and "," marks
+    decimals ("2.000" → "2,000", "3,5 triệu" → "3.5 million"); number words in digits
+    ("mười một" → "11", "năm triệu" → "5 million")."""
+    words, spelled = [], []
+    for word in re.sub(r"phần trăm", "%", text, flags=re.IGNORECASE).split() + [""]:
+        lower = word.lower()
+        if lower in DIGIT_WORDS or lower in ("mười", "mươi"):
+            spelled.append(lower)
+            continue
+        if spelled:
+            number = _spelled_number(spelled)
+            words.append(str(number) if number is not None else " ".join(spelled))
+            spelled = []
+        if word == "%" and words:
+            words[-1] += "%"
+        elif lower in MAGNITUDES:
+            words.append(MAGNITUDES[lower])
+        elif re.fullmatch(r"[\d.,%\-–]+", word):
+            words.append(word.replace(".", "\0").replace(",", ".").replace("\0", ","))
+        elif word:
+            words.append(word)
+    return " ".join(words)
+
+
+def _spelled_number(words: list[str]) -> int | None:
+    """A number below 100 in Vietnamese words ("hai mươi lăm" → 25), None when not one."""
+    tens, units = 0, None
+    for word in words:
+        if word == "mười" and not tens and units is None:
+            tens = 1
+        elif word == "mươi" and not tens and units is not None:
+            tens, units = units, None
+        elif word in DIGIT_WORDS and units is None:
+            units = DIGIT_WORDS[word]
+        else:
+            return None
+    return 10 * tens + (units or 0) if tens or units is not None else None

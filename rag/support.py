@@ -40,6 +40,7 @@ PLACE_WORDS = (("thanh", "pho"), ("tinh",))
 MAX_PLACE_SYLLABLES = 4
 MAX_NAME_SYLLABLES = 4  # of an unknown name, as shown in the abstention
 
+_WHAT_PERCENTAGE = re.compile(r"\bwhat (?:percentage|percent)\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w'-]+){0,3})", re.IGNORECASE)
 # "một" and "năm" are left out: mostly the article "a" ("một nhiệm vụ") and "year".
 _NUMBER_WORDS = {"hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mười", "mươi", "trăm",
@@ -106,40 +107,71 @@ def _holds_count(sentence: str, unit: str) -> bool:
     return any(count_spans(sentence, unit))
 
 
-_COUNT_TOKEN = re.compile(r"\d+(?:/\d+)+|\d(?:[\d.,]*\d)?(?:\s*%)?|\w+")
+_RANGE_DASHES = {"-", "–", " - ", " – "}
+_COUNT_TOKEN = re.compile(r"\d+(?:/\d+)+|\d{1,2}:\d\d(?!\d)|\d(?:[\d.,]*\d)?(?:\s*%)?|\w+")  # dates, clock times, numbers, words
 
 
 def count_spans(sentence: str, unit: str, asked: Container[str] = ()) -> Iterator[tuple[str, str, int, int]]:
     """Each count of `unit` in the sentence (any count when `unit` is ""), as (the number as
     written, the number with its unit, start, end). The unit shown runs on over the words the
-    question also uses ("6 vấn đề" for "bao nhiêu vấn đề")."""
+    question also uses ("6 vấn đề" for "bao nhiêu vấn đề"). The unit may follow an aside in
+    brackets ("68.511 (43,3%) hộ gia đình"), and "năm" counts when the unit or a magnitude
+    follows it ("năm tuyến", "năm triệu"), not otherwise (mostly "year")."""
     text = normalize(sentence)
     matches = list(_COUNT_TOKEN.finditer(text))
     tokens = [m.group(0).lower() for m in matches]
+
+    def joined(i: int) -> bool:
+        """Token i + 1 follows token i after spaces only."""
+        return i + 1 < len(tokens) and not text[matches[i].end():matches[i + 1].start()].strip()
+
+    def unit_after(i: int) -> int | None:
+        """The index of the word after token i: next, or after a bracketed aside."""
+        if joined(i):
+            return i + 1
+        gap_end = matches[i + 1].start() if i + 1 < len(tokens) else len(text)
+        if text[matches[i].end():gap_end].strip() != "(":
+            return None
+        close = text.find(")", matches[i].end())
+        k = next((k for k in range(i + 1, len(tokens)) if matches[k].start() > close), None)
+        return k if close >= 0 and k is not None and not text[close + 1:matches[k].start()].strip() else None
+
+    consumed = -1  # the last token of the previous number
     for i, token in enumerate(tokens):
-        if not (token[0].isdigit() or token in _NUMBER_WORDS):
+        if i <= consumed:
             continue
+        if token == "năm" and joined(i) and (tokens[i + 1] in _MAGNITUDES or (unit and fold(tokens[i + 1]) == unit)):
+            pass  # "năm tuyến", "năm triệu": five
+        elif not (token[0].isdigit() or token in _NUMBER_WORDS) or (token == "trăm" and i and tokens[i - 1] == "phần"):
+            continue  # not a number, or "phần trăm": per cent
         if "/" in token or (i > 0 and tokens[i - 1] in _DATE_WORDS):
             continue  # a date ("15/12", "năm 2024") counts nothing
         last = i
-        while last + 1 < len(tokens) and (tokens[last + 1] in _MAGNITUDES - {"of"} or tokens[last + 1] in _NUMBER_WORDS
-                                          or tokens[last + 1] in _NUMBER_TAILS or tokens[last + 1][0].isdigit()):
-            last += 1  # the rest of the number: "mười một", "1,5 triệu"
+        while (joined(last) and (tokens[last + 1] in _MAGNITUDES - {"of"} or tokens[last + 1] in _NUMBER_WORDS
+                                 or tokens[last + 1] in _NUMBER_TAILS or tokens[last + 1][0].isdigit())) or \
+                (last + 1 < len(tokens) and tokens[last + 1][0].isdigit()
+                 and text[matches[last].end():matches[last + 1].start()] in _RANGE_DASHES):
+            last += 1  # the rest of the number: "mười một", "1,5 triệu", "27-30%"
+        if joined(last) and joined(last + 1) and tokens[last + 1:last + 3] == ["phần", "trăm"]:
+            last += 2  # "10 phần trăm", as "10%"
+        consumed = last
         start, end = matches[i].start(), matches[last].end()
         value = sentence[start:end]
-        following = last + 1 < len(tokens) and fold(tokens[last + 1]) == unit
+        after = unit_after(last)
+        following = after is not None and fold(tokens[after]) == unit
         if not unit:
             if _YEAR.fullmatch(token):
                 continue  # nor does a bare year, unless a unit follows ("2000 khách")
             yield value, value, start, end
-        elif unit in PERCENT_UNITS and token.endswith("%"):
+        elif unit in PERCENT_UNITS and (tokens[last].endswith("%") or tokens[last - 1:last + 1] == ["phần", "trăm"]):
             yield value, value, start, end
         elif following:
-            stop = last + 1
+            stop = after
             while (stop + 1 < len(tokens) and fold(tokens[stop + 1]) in asked and not matches[stop + 1].group(0)[0].isupper()
-                   and not text[matches[stop].end():matches[stop + 1].start()].strip()):
+                   and joined(stop)):
                 stop += 1
-            yield value, sentence[start:matches[stop].end()], start, end
+            unit_words = sentence[matches[after].start():matches[stop].end()]
+            yield value, f"{value} {unit_words}" if after > last + 1 else sentence[start:matches[stop].end()], start, end
         elif i > 0 and fold(tokens[i - 1]) == unit:
             yield value, sentence[matches[i - 1].start():end], start, end
 
@@ -217,6 +249,8 @@ def _count_unit(question: str, words: list[Word], vietnamese: bool) -> str | Non
         after = found[0] + 2
         unit = syllables[after] if after < len(syllables) else ""
         return "" if unit in STOPWORDS or unit in _NOT_UNITS else unit
+    if _WHAT_PERCENTAGE.search(question):
+        return "phan"  # "phần trăm", or a number written with "%"
     match = _HOW_MANY.search(question)
     if not match:
         return None

@@ -1,0 +1,75 @@
+"""Span selection for short answers on sentences written for this test (none is from the
+evaluation sets): foreign names, counts, dates, places, and what an English reader is shown."""
+
+import pytest
+
+from rag.question import parse_question
+from rag.short_answer import Span, find_span, question_terms, short_answer
+from rag.support import requirements
+
+
+class _Everything:
+    """A vocabulary holding every word: no name in the question is unknown."""
+
+    def __contains__(self, item: object) -> bool:
+        return True
+
+
+def span_of(question: str, sentence: str) -> str | None:
+    parsed = parse_question(question)
+    needs = requirements(parsed, _Everything(), _Everything(), lambda term: frozenset({"doc"}))
+    found = find_span(sentence, parsed, needs, question_terms(parsed, {}))
+    return found.value if found else None
+
+
+@pytest.mark.parametrize("question,sentence,value", [
+    # A foreign name keeps its initial and its particles.
+    ("Ai được bầu làm chủ tịch hội đồng?",
+     "Hội đồng đã bầu bà Maria T. Fernández de la Vega làm chủ tịch vào năm ngoái.", "Maria T. Fernández de la Vega"),
+    ("Ai giữ chức thị trưởng thành phố?",
+     "Ông Omar al-Rashid giữ chức thị trưởng thành phố từ năm 2019.", "Omar al-Rashid"),
+    # The sentence's first word is capitalised anyway: "Việc" is no part of the name.
+    ("Ai rời câu lạc bộ vào mùa hè?", "Việc Okafor rời câu lạc bộ vào mùa hè khiến người hâm mộ bất ngờ.", "Okafor"),
+    # "năm" is five before the unit asked; a bracketed aside stands between a count and its unit.
+    ("Đội tuyển giành được bao nhiêu huy chương vàng?",
+     "Tại giải đấu năm nay, đội tuyển giành được năm huy chương vàng và ba huy chương bạc.", "năm"),
+    ("Có bao nhiêu hộ dân được cấp nước sạch?",
+     "Trong xã, 1.250 (khoảng 40%) hộ dân đã được cấp nước sạch.", "1.250"),
+    # An English question for a percentage; a range stays one number.
+    ("What percentage is the lending rate?", "Lãi suất cho vay hiện dao động 8-10% mỗi năm.", "8-10%"),
+    # "phần trăm" is per cent, not a hundred; a clock time is one number.
+    ("Bao nhiêu phần trăm học sinh đạt điểm giỏi?", "Năm nay, 12 phần trăm học sinh của trường đạt điểm giỏi.",
+     "12 phần trăm"),
+    ("How much time was left when the home team scored?", "Đội chủ nhà ghi bàn khi trận đấu chỉ còn 2:45.", "2:45"),
+    # "Khi nào?" is answered by the time as written ("năm 1998"); "năm nào?" by the year alone.
+    ("Khi nào nhà máy nước được xây dựng?", "Nhà máy nước được xây dựng vào năm 1998 bằng vốn của tỉnh.", "năm 1998"),
+    ("Nhà máy nước được xây dựng vào năm nào?", "Nhà máy nước được xây dựng vào năm 1998 bằng vốn của tỉnh.", "1998"),
+    # A month alone answers "when".
+    ("Khi nào cây cầu được khánh thành?", "Cây cầu dự kiến được khánh thành vào tháng 9 sau hai năm thi công.", "tháng 9"),
+    # A place name runs on over lower-case words to its last capitalised one.
+    ("Lễ trao giải diễn ra ở đâu?", "Lễ trao giải diễn ra tại Nhà hát lớn Hà Nội vào tối thứ bảy.", "Nhà hát lớn Hà Nội"),
+])
+def test_span_read_from_the_sentence(question, sentence, value):
+    assert span_of(question, sentence) == value
+
+
+def test_a_sea_is_not_a_person():
+    assert span_of("Ai dẫn đầu đoàn thám hiểm?", "Đoàn thám hiểm đi từ Biển Caspi đến vùng núi phía bắc.") is None
+
+
+@pytest.mark.parametrize("kind,value,shown,english", [
+    ("date", "7 tháng 2 năm 2016", "ngày 7 tháng 2 năm 2016", "7 February 2016"),
+    ("date", "18/12", "ngày 18/12", "18 December"),
+    ("date", "2016", "năm 2016", "2016"),
+    ("number", "3,5 triệu", "3,5 triệu người", "3.5 million"),
+    ("number", "12.500", "12.500 lượt", "12,500"),
+    ("number", "mười một", "mười một vụ", "11"),
+    ("number", "10 phần trăm", "10 phần trăm", "10%"),
+    ("number", "bảy mươi phần trăm", "bảy mươi phần trăm", "70%"),
+    ("person", "Nguyễn Văn A", "Thiếu tướng Nguyễn Văn A", "Major General Nguyễn Văn A"),
+])
+def test_an_english_reader_sees_the_span_in_english(kind, value, shown, english):
+    span = Span(value, shown, 1, "doc", "unknown", 1.0, kind)
+    assert short_answer([span], "en").text == f"Short answer: {english} [1]."
+    assert short_answer([span], "vi").text == f"Trả lời ngắn: {shown} [1]."  # as the article writes it
+    assert short_answer([span], "en").value == value  # what is measured
