@@ -304,7 +304,7 @@ class Generator:
         base = replace(extractive, notes=extractive.notes + notes)
         if not check.cited:
             if says_articles_do_not_answer(text):
-                return replace(base, answer=text, abstained=True, citations=[])
+                return replace(base, answer=text, abstained=True, citations=[], short=None)
             return replace(base, notes=base.notes + ["the generated answer cited no passage; extractive answer shown"])
         spans = spans_as_numbered(extractive.short, extractive, passages)
         if spans and not any(mentions(text, s.value) for s in spans):

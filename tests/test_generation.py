@@ -162,6 +162,7 @@ def test_llm_saying_the_articles_do_not_answer_is_an_abstention(assistant, fake)
     fake.reply(Reply("The articles don't say: none of them answers this question."))
     answer = assistant.ask("Who leads Hai Phong police?")
     assert answer.abstained and not answer.citations and answer.answer.startswith("The articles don't say")
+    assert answer.short_answer is None and answer.to_json()["short_answer"] is None  # nothing cited, nothing short
 
 
 def test_weak_evidence_abstains_without_asking_the_llm(seed_assistant, fake):
