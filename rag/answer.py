@@ -31,6 +31,19 @@ DOC_WEIGHT = 0.0
 # Another sentence is quoted when it scores within MARGIN of the best one.
 MARGIN = 0.08
 MAX_QUOTES = 3
+# Choosing the quotes (the evidence above stays as calibrated): sentence rank = cosine +
+# RANK_OVERLAP_WEIGHT * the share of the question's terms, each weighted by rarity^RARITY_POWER,
+# found in the sentence, NEIGHBOUR_CREDIT for those found only in the NEIGHBOURS sentences just
+# before it, RANK_CONTEXT_CREDIT for those elsewhere in its passage or title; + RANK_TYPE_BONUS.
+RANK_OVERLAP_WEIGHT = OVERLAP_WEIGHT
+RARITY_POWER = 1.0
+NEIGHBOURS = 0
+NEIGHBOUR_CREDIT = CONTEXT_CREDIT
+RANK_CONTEXT_CREDIT = CONTEXT_CREDIT
+RANK_TYPE_BONUS = ANSWER_TYPE_BONUS
+SPAN_TYPED = False
+RIVAL_RELEVANCE = 0.6
+SCORE_ORDER = False
 UNKNOWN_PENALTY = OVERLAP_WEIGHT
 MIN_WORDS = 5
 CANDIDATE_DOCUMENTS = 5
@@ -90,11 +103,13 @@ class Answer:
 
 @dataclass
 class Candidate:
-    score: float
+    score: float  # ranks the sentences: which are quoted (see _rank_score)
     doc_rank: int
     document: DocumentHit
     passage_index: int
     sentence_index: int
+    evidence: float = 0.0  # the calibrated sentence score the abstention threshold reads
+    relevance: float = 1.0  # its article's retrieval score relative to the best article's (1 for it)
 
 
 _ANSWER_SHAPES = {
@@ -119,11 +134,29 @@ def terms_of(text: str) -> frozenset[str]:
     return frozenset(with_bigrams(folded_syllables(text)))
 
 
+def _share(weights: dict[str, float], found: set[str], credited: dict[str, float]) -> float:
+    """The rarity-weighted share of the question's terms found (1 each) or credited (their credit)."""
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    return (sum(weights[t] for t in found) + sum(c * weights[t] for t, c in credited.items())) / total
+
+
+def _rank_score(dense: float, weights: dict[str, float], found: set[str], nearby: set[str], around: set[str],
+                typed: bool) -> float:
+    """How well a sentence answers, for choosing the quotes (not for abstaining)."""
+    sharp = {t: w ** RARITY_POWER for t, w in weights.items()}
+    credited = {t: NEIGHBOUR_CREDIT for t in nearby - found}
+    credited.update({t: RANK_CONTEXT_CREDIT for t in around - found - nearby})
+    overlap = _share(sharp, found, credited)
+    return dense + RANK_OVERLAP_WEIGHT * overlap + (RANK_TYPE_BONUS if typed else 0.0)
+
+
 def _candidates(retrieval: Retrieval) -> list[Candidate]:
     weights = retrieval.term_weights
-    total = sum(weights.values())
     shape = _ANSWER_SHAPES.get(retrieval.parsed.kind or "")
     needs = retrieval.requirements
+    terms = question_terms(retrieval.parsed, weights) if retrieval.parsed.kind else None
     documents = retrieval.documents[:CANDIDATE_DOCUMENTS]
     if not documents:
         return []
@@ -134,17 +167,22 @@ def _candidates(retrieval: Retrieval) -> list[Candidate]:
         title_terms = terms_of(document.title)
         for p, passage in enumerate(document.passages):
             around = weights.keys() & (terms_of(passage.chunk.text) | title_terms)
-            for s, text in enumerate(passage.chunk.sentence_texts()):
+            texts = passage.chunk.sentence_texts()
+            in_sentence = [weights.keys() & terms_of(text) for text in texts]
+            for s, text in enumerate(texts):
                 if len(text.split()) < MIN_WORDS:
                     continue  # photo credits and captions ("Ảnh: haiphong.gov.vn") answer nothing
                 if not needs.supported_by(text, document.doc_id):
                     continue  # another city, a deputy's title, no count of what was asked (rag/support.py)
-                found = weights.keys() & terms_of(text)
-                credit = sum(weights[t] for t in found) + CONTEXT_CREDIT * sum(weights[t] for t in around - found)
-                overlap = credit / total if total else 0.0
-                typed = ANSWER_TYPE_BONUS if shape and shape.search(text) else 0.0
-                score = float(passage.sentence_dense[s]) + OVERLAP_WEIGHT * overlap + DOC_WEIGHT * relevance + typed
-                out.append(Candidate(score, rank, document, p, s))
+                found = in_sentence[s]
+                nearby = set().union(*in_sentence[max(0, s - NEIGHBOURS):s]) if NEIGHBOURS else set()
+                overlap = _share(weights, found, {t: CONTEXT_CREDIT for t in around - found})
+                typed = bool(shape and shape.search(text))
+                spanned = bool(SPAN_TYPED and terms is not None and find_span(text, retrieval.parsed, needs, terms))
+                dense = float(passage.sentence_dense[s])
+                evidence = dense + OVERLAP_WEIGHT * overlap + DOC_WEIGHT * relevance + (ANSWER_TYPE_BONUS if typed else 0.0)
+                score = _rank_score(dense, weights, found, nearby, around, spanned if SPAN_TYPED else typed)
+                out.append(Candidate(score, rank, document, p, s, evidence, relevance))
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -162,12 +200,15 @@ def _select(candidates: list[Candidate]) -> list[Candidate]:
     close = [c for c in candidates if c.score >= candidates[0].score - MARGIN]
     chosen: list[Candidate] = []
     seen: set[str] = set()
-    for per_article in (1, 2):
+    for first_pass in (True, False):
         for c in close:
             taken = sum(1 for x in chosen if x.document.doc_id == c.document.doc_id)
-            if len(chosen) < MAX_QUOTES and taken < per_article and _sentence(c) not in seen:
+            if first_pass and (taken or c.relevance < RIVAL_RELEVANCE):
+                continue
+            if len(chosen) < MAX_QUOTES and taken < 2 and _sentence(c) not in seen:
                 seen.add(_sentence(c))
                 chosen.append(c)
+    chosen.sort(key=lambda c: -c.score) if SCORE_ORDER else None
     return chosen
 
 
@@ -253,7 +294,7 @@ def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> 
     # A name no article contains ("Đà Nẵng") means none can answer, however close the wording.
     candidates = _candidates(retrieval) if why_not is None and not retrieval.requirements.unknown_name else []
     # Question terms that no article contains (a city the articles never name) count against.
-    evidence = (candidates[0].score if candidates else 0.0) - UNKNOWN_PENALTY * retrieval.unknown_share
+    evidence = (max(c.evidence for c in candidates) if candidates else 0.0) - UNKNOWN_PENALTY * retrieval.unknown_share
     if not candidates or evidence < threshold:
         name = retrieval.requirements.unknown_name
         text = LABELS[language]["abstain_name"].format(name=name) if name else LABELS[language]["abstain"]
