@@ -32,10 +32,10 @@ DOC_WEIGHT = 0.0
 # sentence's passage). A sentence is read with its passage: in a long article, the passage that as a
 # whole matches the question holds the answer more often than a lone sentence that echoes its words
 # elsewhere. The abstention threshold still reads the sentence score alone (calibrated on it).
-PASSAGE_CREDIT = 1.5
+PASSAGE_CREDIT = 0.6
 # Another sentence is quoted when it ranks within MARGIN of the best one (MARGIN on the rank scale;
 # 0.08 before PASSAGE_CREDIT, widened so that answers keep about as many quotes as before).
-MARGIN = 0.1
+MARGIN = 0.09
 MAX_QUOTES = 3
 # A second article gets a quote of its own ahead of the best article's runners-up only when
 # retrieval ranks it close to the best: exp(its score - the best's) >= RIVAL_RELEVANCE. Articles
