@@ -1,0 +1,72 @@
+"""Which sentences the extractive answer quotes, on a real index of three health articles written
+for this test (not taken from any evaluation set)."""
+
+import json
+
+import pytest
+
+from rag.answer import UNKNOWN_PENALTY
+
+ARTICLES = [
+    {"id": "tieu-chay", "title": "Trẻ bị tiêu chảy mùa hè: cha mẹ cần làm gì", "date": "2025-06-02",
+     "text": "Trẻ em bị tiêu chảy rất dễ bị mất nước, cha mẹ cần theo dõi sát các dấu hiệu của trẻ. "
+             "Nguyên nhân là cơ thể trẻ có tỷ lệ nước cao và thận của trẻ chưa giữ nước tốt như người lớn. "
+             "Bác sĩ khuyên cho trẻ uống dung dịch oresol pha đúng hướng dẫn, uống từng ngụm nhỏ. "
+             "Không nên tự ý cho trẻ dùng thuốc cầm tiêu chảy khi chưa có chỉ định của bác sĩ. "
+             "Nếu trẻ li bì, khóc không có nước mắt hoặc tiểu ít, cần đưa ngay đến cơ sở y tế gần nhất."},
+    {"id": "nang-nong", "title": "Nắng nóng kéo dài, số người say nắng tăng", "date": "2025-06-10",
+     "text": "Nhiều bệnh viện ở miền Bắc tiếp nhận bệnh nhân say nắng, say nóng trong tuần qua. "
+             "Người cao tuổi và trẻ em dễ bị mất nước trong những ngày nắng nóng kéo dài. "
+             "Các chuyên gia khuyên hạn chế ra ngoài từ 11 giờ đến 15 giờ và đội mũ rộng vành khi đi đường. "
+             "Người lao động ngoài trời nên nghỉ giải lao trong bóng mát sau mỗi giờ làm việc. "
+             "Điều hòa nên đặt ở mức chênh lệch không quá 7 độ so với nhiệt độ ngoài trời."},
+    {"id": "ngo-doc", "title": "Ngộ độc thực phẩm sau bữa cỗ cưới", "date": "2025-05-20",
+     "text": "Hơn 40 người nhập viện sau khi ăn cỗ cưới tại một xã miền núi. "
+             "Các bệnh nhân nôn, đau bụng và sốt nhẹ, một số người phải truyền dịch. "
+             "Khi bị tiêu chảy, cả người lớn và trẻ em đều có thể mất nước nhanh chóng. "
+             "Đoàn kiểm tra đã lấy mẫu thức ăn để xét nghiệm tìm nguyên nhân. "
+             "Chính quyền địa phương yêu cầu các hộ tổ chức tiệc phải bảo đảm vệ sinh an toàn thực phẩm."},
+]
+REASON = "thận của trẻ chưa giữ nước tốt"
+
+
+@pytest.fixture(scope="module")
+def health_assistant(tmp_path_factory, base_settings, embedder):
+    from rag.assistant import Assistant
+    from rag.ingest import ingest
+
+    root = tmp_path_factory.mktemp("health")
+    (root / "articles").mkdir()
+    (root / "articles" / "health.jsonl").write_text(
+        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES), encoding="utf-8")
+    settings = base_settings.with_index_dir(root / "index")
+    ingest([root / "articles"], settings)
+    return Assistant.open(settings=settings)
+
+
+@pytest.mark.parametrize("question", ["Vì sao trẻ em dễ bị mất nước khi bị tiêu chảy?",
+                                      "Why do children lose water easily when they have diarrhea?"])
+def test_best_articles_runner_up_is_quoted_before_a_far_lower_article(health_assistant, question):
+    """The diarrhoea article's second sentence gives the reason asked; the heat-wave article echoes
+    the question's words ("trẻ em dễ bị mất nước") but retrieval ranks it far below. Its sentence
+    used to take a quote of its own first and push the reason out of the three quotes."""
+    retrieval = health_assistant.retrieve(question)
+    assert retrieval.documents[0].doc_id == "tieu-chay"
+    best = retrieval.documents[0].score
+    far = {d.doc_id for d in retrieval.documents if d.score - best < -1.0}  # relevance below e^-1
+    assert "nang-nong" in far
+    answer = health_assistant.ask(question)
+    quoted = [c.sentence for c in answer.citations]
+    assert not answer.abstained and len(quoted) <= 3
+    assert any(REASON in s for s in quoted), quoted
+    assert "nang-nong" not in {c.doc_id for c in answer.citations}
+
+
+def test_quote_ranking_leaves_the_evidence_score_alone(health_assistant):
+    """The abstention threshold was calibrated on the best sentence's own score: the passage
+    credit that ranks the quotes must not enter it (nor the citation's score)."""
+    answer = health_assistant.ask("Vì sao trẻ em dễ bị mất nước khi bị tiêu chảy?")
+    retrieval = health_assistant.retrieve("Vì sao trẻ em dễ bị mất nước khi bị tiêu chảy?")
+    assert answer.evidence == pytest.approx(max(c.score for c in answer.citations)
+                                            - UNKNOWN_PENALTY * retrieval.unknown_share, abs=1e-4)
+    assert answer.evidence < 1.2  # a cosine plus at most 0.35: no passage cosine added in
