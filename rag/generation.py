@@ -20,8 +20,8 @@ from rag.answer import LABELS, Answer, Citation, content_words
 from rag.config import Settings
 from rag.llm import Backend, LLMUnavailable, describe_failure, is_context_overflow, load_backend
 from rag.retrieval import PassageHit, Retrieval
-from rag.short_answer import ShortAnswer, Span, short_answer
-from rag.text import fold, folded_syllables
+from rag.short_answer import ShortAnswer, Span, mentions, short_answer
+from rag.text import fold
 
 log = logging.getLogger(__name__)
 
@@ -169,41 +169,6 @@ def citation(p: Passage, claim: str) -> Citation:
 def says_articles_do_not_answer(text: str) -> bool:
     folded = fold(text).lower().replace("’", "'")
     return any(phrase in folded for phrase in ABSTAIN_PHRASES)
-
-
-_NUMBER = re.compile(r"\d+(?:[.,/:-]\d+)*")
-_MONTHS = {name: n for n, names in enumerate(
-    [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"), ("may",), ("june", "jun"),
-     ("july", "jul"), ("august", "aug"), ("september", "sep", "sept"), ("october", "oct"),
-     ("november", "nov"), ("december", "dec")], 1) for name in names}
-
-
-def _number_forms(token: str) -> tuple[int, set[int]]:
-    """A number as written whole ("2.000" → 2000) and its parts ("14/02" → 14, 2; zero groups left out)."""
-    parts = {int(p) for p in re.split(r"\D", token) if p.strip("0")}
-    return int(re.sub(r"\D", "", token)), parts
-
-
-def _numbers_in(text: str) -> set[int]:
-    """Every number the text gives, whole and in parts, with English month names as their numbers."""
-    found: set[int] = set()
-    for token in _NUMBER.findall(_MARKER.sub(" ", text)):
-        whole, parts = _number_forms(token)
-        found |= {whole} | parts
-    words = set(re.findall(r"[a-z]+", fold(text).lower()))
-    return found | {n for name, n in _MONTHS.items() if name in words}
-
-
-def mentions(text: str, value: str) -> bool:
-    """Whether an answer gives this span: its numbers (a date may be written the English way), or
-    else its words in order, accents ignored ("Bui Quang Binh" gives "Bùi Quang Bình")."""
-    tokens = _NUMBER.findall(value)
-    if tokens:
-        given = _numbers_in(text)
-        forms = [_number_forms(t) for t in tokens]
-        return all(whole in given for whole, _ in forms) or all(parts <= given for _, parts in forms)
-    words, said = folded_syllables(value), folded_syllables(text)
-    return bool(words) and any(said[i:i + len(words)] == words for i in range(len(said) - len(words) + 1))
 
 
 def spans_as_numbered(short: ShortAnswer | None, extractive: Answer, passages: list[Passage]) -> list[Span]:

@@ -502,3 +502,40 @@ def _spelled_number(words: list[str]) -> int | None:
         else:
             return None
     return 10 * tens + (units or 0) if tens or units is not None else None
+
+
+_NUMBER = re.compile(r"\d+(?:[.,/:-]\d+)*")
+_CITATION_MARKER = re.compile(r"\[[\d\s,;]*\]")
+_MONTH_NUMBERS = {name: n for n, month in enumerate(MONTHS, 1)
+                  for name in (month.lower(), month[:3].lower(), *(("sept",) if n == 9 else ()))}
+
+
+def _number_forms(token: str) -> tuple[int, set[int]]:
+    """A number as written whole ("2.000" → 2000) and its parts ("14/02" → 14, 2; zero groups left out)."""
+    parts = {int(p) for p in re.split(r"\D", token) if p.strip("0")}
+    return int(re.sub(r"\D", "", token)), parts
+
+
+def _numbers_in(text: str) -> set[int]:
+    """Every number a text gives, whole and in parts, English month names as their numbers;
+    citation markers ("[14]") are no numbers given."""
+    text = _CITATION_MARKER.sub(" ", text)
+    found: set[int] = set()
+    for token in _NUMBER.findall(text):
+        whole, parts = _number_forms(token)
+        found |= {whole} | parts
+    words = set(re.findall(r"[a-z]+", fold(text).lower()))
+    return found | {n for name, n in _MONTH_NUMBERS.items() if name in words}
+
+
+def mentions(text: str, value: str) -> bool:
+    """Whether a text (a generated answer) gives this span: its numbers (a date may be written the
+    English way: "February 14, 2025" gives "14/02/2025"), or else its words in order, accents
+    ignored ("Bui Quang Binh" gives "Bùi Quang Bình")."""
+    tokens = _NUMBER.findall(value)
+    if tokens:
+        given = _numbers_in(text)
+        forms = [_number_forms(t) for t in tokens]
+        return all(whole in given for whole, _ in forms) or all(parts <= given for _, parts in forms)
+    words, said = folded_syllables(value), folded_syllables(text)
+    return bool(words) and any(said[i:i + len(words)] == words for i in range(len(said) - len(words) + 1))
