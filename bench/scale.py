@@ -472,6 +472,15 @@ def first_pass(index_dir: Path, warm: bool) -> dict:
     return figures
 
 
+def in_fresh_process(*args: str) -> dict:
+    """Run this script with `args` in a new process and return the JSON object it prints last."""
+    child = subprocess.run([sys.executable, __file__, *args], capture_output=True, text=True,
+                           env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))})
+    if child.returncode != 0:
+        raise SystemExit(child.stderr[-3000:])
+    return json.loads(child.stdout.strip().splitlines()[-1])
+
+
 def drop_page_cache() -> None:
     """Forget every file's cached pages (root only): what a server sees after a reboot."""
     os.sync()
@@ -487,12 +496,7 @@ def cold(index_dir: Path) -> None:
           f"`ask` p50 / p95, first {QUESTIONS} questions | the same questions again |\n|---|---|---|---|")
     for warm in (False, True):
         drop_page_cache()
-        child = subprocess.run([sys.executable, __file__, "--first-pass", str(index_dir), *(["--warm"] if warm else [])],
-                               capture_output=True, text=True,
-                               env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))})
-        if child.returncode != 0:
-            raise SystemExit(child.stderr[-3000:])
-        r = json.loads(child.stdout.strip().splitlines()[-1])
+        r = in_fresh_process("--first-pass", str(index_dir), *(["--warm"] if warm else []))
         print(f"| {'Store.warm() first' if warm else 'as opened'} | {r['warm_s']:.1f} s | "
               f"{r['first_p50_ms']:.0f} / {r['first_p95_ms']:.0f} ms | {r['again_p50_ms']:.0f} / {r['again_p95_ms']:.0f} ms |")
 
@@ -531,12 +535,7 @@ def main() -> None:
     try:
         build_s = build(work, args.passages, Synthetic.make(real), embedder.name, chunking)
         # Measured in a fresh process: memory and open time are those of a server starting up.
-        child = subprocess.run([sys.executable, __file__, "--passages", str(args.passages), "--measure", str(work)],
-                               capture_output=True, text=True,
-                               env={**os.environ, "PYTHONPATH": os.environ.get("PYTHONPATH", str(ROOT))})
-        if child.returncode != 0:
-            raise SystemExit(child.stderr[-3000:])
-        result = {**json.loads(child.stdout.strip().splitlines()[-1]), "build_s": round(build_s, 1)}
+        result = {**in_fresh_process("--passages", str(args.passages), "--measure", str(work)), "build_s": round(build_s, 1)}
     finally:
         if args.keep is None:
             shutil.rmtree(work, ignore_errors=True)

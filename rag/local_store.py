@@ -33,7 +33,7 @@ import numpy as np
 
 from rag.chunking import Chunk
 from rag.lexical_set import SegmentedLexical
-from rag.segment import Segment, write_segment
+from rag.segment import ANN, CHUNK_DOCS, CHUNKS_DB, OFFSETS, PASSAGES, SENTENCES, Segment, write_segment
 from rag.store import (MATCH_SETTINGS, CommitStats, IndexCorrupt, IndexProblem, IndexMissing, IndexModelMismatch,
                        IndexOutdated, IndexWriteFailed, LexicalCandidates, NewDocument, StoredDocument)
 
@@ -132,8 +132,7 @@ def read_manifest(index_dir: Path) -> dict | None:
 
 # What a question reads first: the dense graph and vectors, then chunk rows; sentence vectors
 # (the largest file, read only for candidates) and the lexical postings follow.
-WARM_ORDER = ("dense.hnsw", "passages.npy", "chunk_docs.npy", "chunks.sqlite", "sentence_offsets.npy",
-              "sentences.npy")
+WARM_ORDER = (ANN, PASSAGES, CHUNK_DOCS, CHUNKS_DB, OFFSETS, SENTENCES)
 WARM_BLOCK = 8 << 20
 
 

@@ -537,5 +537,5 @@ def mentions(text: str, value: str) -> bool:
         given = _numbers_in(text)
         forms = [_number_forms(t) for t in tokens]
         return all(whole in given for whole, _ in forms) or all(parts <= given for _, parts in forms)
-    words, said = folded_syllables(value), folded_syllables(text)
-    return bool(words) and any(said[i:i + len(words)] == words for i in range(len(said) - len(words) + 1))
+    words = tuple(folded_syllables(value))
+    return bool(words) and _subsequence(folded_syllables(text), words)
