@@ -109,6 +109,44 @@ def _holds_count(sentence: str, unit: str) -> bool:
 
 _RANGE_DASHES = {"-", "–", " - ", " – "}
 _COUNT_TOKEN = re.compile(r"\d+(?:/\d+)+|\d{1,2}:\d\d(?!\d)|\d(?:[\d.,]*\d)?(?:\s*%)?|\w+")  # dates, clock times, numbers, words
+# Words that carry a number on ("mười một", "1,5 triệu"); "of" only stands before a unit.
+_NUMBER_PARTS = (_MAGNITUDES - {"of"}) | _NUMBER_WORDS | _NUMBER_TAILS
+_PER_CENT = ["phần", "trăm"]
+
+
+@dataclass(frozen=True)
+class _Tokens:
+    """A sentence cut into dates, clock times, numbers and words. Offsets are into the
+    normalised text, which is what the tokens were read from."""
+
+    text: str
+    matches: list[re.Match[str]]
+    words: list[str]  # lower-cased
+
+    @classmethod
+    def of(cls, sentence: str) -> _Tokens:
+        text = normalize(sentence)
+        matches = list(_COUNT_TOKEN.finditer(text))
+        return cls(text, matches, [m.group(0).lower() for m in matches])
+
+    def gap(self, i: int) -> str:
+        """The text between token i and the next one (or the end)."""
+        end = self.matches[i + 1].start() if i + 1 < len(self.matches) else len(self.text)
+        return self.text[self.matches[i].end():end]
+
+    def joined(self, i: int) -> bool:
+        """Token i + 1 follows token i after spaces only: no comma or bracket parts them."""
+        return i + 1 < len(self.matches) and not self.gap(i).strip()
+
+
+@dataclass(frozen=True)
+class _Number:
+    """A number of the sentence: its first and last token, and its span in the text."""
+
+    first: int
+    last: int
+    start: int
+    end: int
 
 
 def count_spans(sentence: str, unit: str, asked: Container[str] = ()) -> Iterator[tuple[str, str, int, int]]:
@@ -117,63 +155,116 @@ def count_spans(sentence: str, unit: str, asked: Container[str] = ()) -> Iterato
     question also uses ("6 vấn đề" for "bao nhiêu vấn đề"). The unit may follow an aside in
     brackets ("68.511 (43,3%) hộ gia đình"), and "năm" counts when the unit or a magnitude
     follows it ("năm tuyến", "năm triệu"), not otherwise (mostly "year")."""
-    text = normalize(sentence)
-    matches = list(_COUNT_TOKEN.finditer(text))
-    tokens = [m.group(0).lower() for m in matches]
-
-    def joined(i: int) -> bool:
-        """Token i + 1 follows token i after spaces only."""
-        return i + 1 < len(tokens) and not text[matches[i].end():matches[i + 1].start()].strip()
-
-    def unit_after(i: int) -> int | None:
-        """The index of the word after token i: next, or after a bracketed aside."""
-        if joined(i):
-            return i + 1
-        gap_end = matches[i + 1].start() if i + 1 < len(tokens) else len(text)
-        if text[matches[i].end():gap_end].strip() != "(":
-            return None
-        close = text.find(")", matches[i].end())
-        k = next((k for k in range(i + 1, len(tokens)) if matches[k].start() > close), None)
-        return k if close >= 0 and k is not None and not text[close + 1:matches[k].start()].strip() else None
-
-    consumed = -1  # the last token of the previous number
-    for i, token in enumerate(tokens):
-        if i <= consumed:
-            continue
-        if token == "năm" and joined(i) and (tokens[i + 1] in _MAGNITUDES or (unit and fold(tokens[i + 1]) == unit)):
-            pass  # "năm tuyến", "năm triệu": five
-        elif not (token[0].isdigit() or token in _NUMBER_WORDS) or (token == "trăm" and i and tokens[i - 1] == "phần"):
-            continue  # not a number, or "phần trăm": per cent
-        if "/" in token or (i > 0 and tokens[i - 1] in _DATE_WORDS):
-            continue  # a date ("15/12", "năm 2024") counts nothing
-        last = i
-        while (joined(last) and (tokens[last + 1] in _MAGNITUDES - {"of"} or tokens[last + 1] in _NUMBER_WORDS
-                                 or tokens[last + 1] in _NUMBER_TAILS or tokens[last + 1][0].isdigit())) or \
-                (last + 1 < len(tokens) and tokens[last + 1][0].isdigit()
-                 and text[matches[last].end():matches[last + 1].start()] in _RANGE_DASHES):
-            last += 1  # the rest of the number: "mười một", "1,5 triệu", "27-30%"
-        if joined(last) and joined(last + 1) and tokens[last + 1:last + 3] == ["phần", "trăm"]:
-            last += 2  # "10 phần trăm", as "10%"
-        consumed = last
-        start, end = matches[i].start(), matches[last].end()
-        value = sentence[start:end]
-        after = unit_after(last)
-        following = after is not None and fold(tokens[after]) == unit
+    tokens = _Tokens.of(sentence)
+    for number in _numbers(tokens, unit):
+        value = sentence[number.start:number.end]
         if not unit:
-            if _YEAR.fullmatch(token):
-                continue  # nor does a bare year, unless a unit follows ("2000 khách")
-            yield value, value, start, end
-        elif unit in PERCENT_UNITS and (tokens[last].endswith("%") or tokens[last - 1:last + 1] == ["phần", "trăm"]):
-            yield value, value, start, end
-        elif following:
-            stop = after
-            while (stop + 1 < len(tokens) and fold(tokens[stop + 1]) in asked and not matches[stop + 1].group(0)[0].isupper()
-                   and joined(stop)):
-                stop += 1
-            unit_words = sentence[matches[after].start():matches[stop].end()]
-            yield value, f"{value} {unit_words}" if after > last + 1 else sentence[start:matches[stop].end()], start, end
-        elif i > 0 and fold(tokens[i - 1]) == unit:
-            yield value, sentence[matches[i - 1].start():end], start, end
+            # A bare year is no count; with a unit asked, "2000 khách" still is.
+            shown = None if _YEAR.fullmatch(tokens.words[number.first]) else value
+        elif unit in PERCENT_UNITS and _is_percentage(tokens, number):
+            shown = value
+        else:
+            shown = _with_unit(sentence, tokens, number, unit, asked)
+        if shown is not None:
+            yield value, shown, number.start, number.end
+
+
+def _numbers(tokens: _Tokens, unit: str) -> Iterator[_Number]:
+    """The numbers of the sentence, left to right, each taken whole so that its parts ("triệu"
+    in "1,5 triệu") are not read again as numbers of their own. Dates count nothing."""
+    i = 0
+    while i < len(tokens.words):
+        if not _starts_number(tokens, i, unit) or _is_date(tokens, i):
+            i += 1
+            continue
+        last = _number_end(tokens, i)
+        yield _Number(i, last, tokens.matches[i].start(), tokens.matches[last].end())
+        i = last + 1
+
+
+def _starts_number(tokens: _Tokens, i: int, unit: str) -> bool:
+    """Digits or a number word; "năm" only as five, before a magnitude or the unit asked
+    ("năm triệu", "năm tuyến"), as it is mostly "year"; "trăm" not in "phần trăm" (per cent)."""
+    word = tokens.words[i]
+    if word == "năm":
+        following = tokens.words[i + 1] if tokens.joined(i) else None
+        return following is not None and (following in _MAGNITUDES or bool(unit) and fold(following) == unit)
+    if word == "trăm" and i > 0 and tokens.words[i - 1] == "phần":
+        return False
+    return word[0].isdigit() or word in _NUMBER_WORDS
+
+
+def _is_date(tokens: _Tokens, i: int) -> bool:
+    """A date counts nothing: "15/12", or a number after a date word ("năm 2024", "ngày 3")."""
+    return "/" in tokens.words[i] or (i > 0 and tokens.words[i - 1] in _DATE_WORDS)
+
+
+def _number_end(tokens: _Tokens, first: int) -> int:
+    """The last token of the number starting at `first`: "mười một", "1,5 triệu", "27-30%",
+    and "10 phần trăm" as "10%"."""
+    last = first
+    while _continues_number(tokens, last):
+        last += 1
+    if tokens.words[last + 1:last + 3] == _PER_CENT and tokens.joined(last) and tokens.joined(last + 1):
+        last += 2
+    return last
+
+
+def _continues_number(tokens: _Tokens, i: int) -> bool:
+    """Does token i + 1 carry on the number that reaches token i?"""
+    if i + 1 >= len(tokens.words):
+        return False
+    following = tokens.words[i + 1]
+    if following[0].isdigit() and tokens.gap(i) in _RANGE_DASHES:
+        return True  # a range: "27-30%", "10 - 12"
+    return tokens.joined(i) and (following in _NUMBER_PARTS or following[0].isdigit())
+
+
+def _is_percentage(tokens: _Tokens, number: _Number) -> bool:
+    """A percentage needs no unit word: "17,1%", "10 phần trăm"."""
+    last = number.last
+    return tokens.words[last].endswith("%") or tokens.words[last - 1:last + 1] == _PER_CENT
+
+
+def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked: Container[str]) -> str | None:
+    """The number shown with `unit`: after it ("12 vụ", run on over the words asked), after a
+    bracketed aside ("68.511 (43,3%) hộ", shown without the aside), or before it ("tuổi 39");
+    None when the unit is in none of those places."""
+    value = sentence[number.start:number.end]
+    after = _word_after(tokens, number.last)
+    if after is not None and fold(tokens.words[after]) == unit:
+        stop = _asked_run_end(tokens, after, asked)
+        if after > number.last + 1:
+            return f"{value} {sentence[tokens.matches[after].start():tokens.matches[stop].end()]}"
+        return sentence[number.start:tokens.matches[stop].end()]
+    before = number.first - 1
+    if before >= 0 and fold(tokens.words[before]) == unit:
+        return sentence[tokens.matches[before].start():number.end]
+    return None
+
+
+def _word_after(tokens: _Tokens, i: int) -> int | None:
+    """The index of the word after token i: the next one, or the one right after a bracketed
+    aside ("68.511 (43,3%) hộ"); None when punctuation parts them."""
+    if tokens.joined(i):
+        return i + 1
+    if tokens.gap(i).strip() != "(":
+        return None
+    close = tokens.text.find(")", tokens.matches[i].end())
+    if close < 0:
+        return None
+    k = next((k for k in range(i + 1, len(tokens.words)) if tokens.matches[k].start() > close), None)
+    return k if k is not None and not tokens.text[close + 1:tokens.matches[k].start()].strip() else None
+
+
+def _asked_run_end(tokens: _Tokens, at: int, asked: Container[str]) -> int:
+    """The last token of the unit that starts at `at`, run on over the lower-case words the
+    question also uses ("6 vấn đề" for "bao nhiêu vấn đề"), stopping before a name."""
+    stop = at
+    while (tokens.joined(stop) and fold(tokens.words[stop + 1]) in asked
+           and not tokens.matches[stop + 1].group(0)[0].isupper()):
+        stop += 1
+    return stop
 
 
 def looks_vietnamese(syllable: str) -> bool:
