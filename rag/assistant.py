@@ -19,6 +19,7 @@ from rag.ingest import IngestReport, Progress, ingest
 from rag.retrieval import Retrieval, Retriever
 from rag.store import IndexMissing, Store, open_store
 from rag.question import Question, parse_question
+from rag.translation import translate_question
 from rag.text import normalize
 
 MAX_QUESTION_CHARS = 1000
@@ -107,7 +108,12 @@ class Assistant:
         return Retriever(self.store, self.embedder)
 
     def retrieve(self, question: str) -> Retrieval:
-        return self.retriever.search(prepare_question(question).parsed, k_documents=10)
+        return self.retriever.search(self._searched(prepare_question(question).parsed), k_documents=10)
+
+    def _searched(self, question: Question) -> Question:
+        """The question as searched: an English one with its Vietnamese translation, when an LLM
+        is configured and `RAG_TRANSLATE_QUESTIONS` is not 0 (rag/translation.py)."""
+        return translate_question(self.generator, question) if self.settings.translate_questions else question
 
     def ask(self, question: str, language: str | None = None) -> Answer:
         """Answer in the question's language (or `language`), with citations or an abstention."""
@@ -126,7 +132,7 @@ class Assistant:
         """
         prepared = prepare_question(question)
         # The search reads the text in its own language; `language` only sets the answer's.
-        retrieval = self.retriever.search(prepared.parsed, k_documents=10)
+        retrieval = self.retriever.search(self._searched(prepared.parsed), k_documents=10)
         language = language or prepared.language
         answer = extractive_answer(retrieval, language, self.settings.abstain_thresholds[language])
         answer = replace(answer, notes=prepared.notes + answer.notes)

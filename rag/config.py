@@ -124,6 +124,9 @@ class Settings:
     llm_gguf: str = ""
     llm_context: int = 4096     # tokens the model may see: prompt, passages and answer
     llm_max_tokens: int = 512   # longest answer generated
+    # With an LLM, an English question is also searched in its Vietnamese translation
+    # (rag/translation.py); one short LLM call per English question.
+    translate_questions: bool = True
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -152,6 +155,7 @@ class Settings:
             llm_gguf=_env("RAG_LLM_GGUF", ""),
             llm_context=_env_int("RAG_LLM_CONTEXT", 4096),
             llm_max_tokens=_env_int("RAG_LLM_MAX_TOKENS", 512),
+            translate_questions=_env_choice("RAG_TRANSLATE_QUESTIONS", "1", ("1", "0")) == "1",
         )
 
     def with_database(self, url: str | None, schema: str | None = None) -> "Settings":

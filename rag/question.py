@@ -51,11 +51,19 @@ class Question:
     kind: str | None            # person, number, date or place, when the question says
     restored: str = ""          # typed without diacritics: the text with them put back from the
                                 # index's own words (retrieval fills it in); what the encoder reads
+    translated: str = ""        # an English question in Vietnamese, by the configured LLM
+                                # (rag/translation.py); the encoder reads it beside the question
 
     @property
     def encoded(self) -> str:
-        """The text the embedding model reads."""
+        """The question as the embedding model reads it."""
         return self.restored or self.text
+
+    @property
+    def encoder_texts(self) -> list[str]:
+        """What the embedding model reads: the question, and its translation when there is one
+        (the query vector is their normalised sum, rag/retrieval.py)."""
+        return [self.encoded] + ([self.translated] if self.translated else [])
 
     @property
     def vietnamese(self) -> bool:

@@ -93,6 +93,15 @@ def _zscore(values: np.ndarray) -> np.ndarray:
     return (values - float(values.mean())) / std
 
 
+def _summed(vectors: np.ndarray) -> np.ndarray:
+    """One unit query vector from the question's encodings (one, or the question and its
+    translation: rag/translation.py)."""
+    if len(vectors) == 1:
+        return vectors[0]
+    total = vectors.sum(axis=0)
+    return (total / np.linalg.norm(total)).astype(vectors.dtype)
+
+
 @dataclass
 class Retriever:
     store: Store
@@ -136,7 +145,7 @@ class Retriever:
 
     def _search(self, question: Question | str, k_documents: int, passages_per_document: int) -> Retrieval:
         question = self.as_searched(parse_question(question) if isinstance(question, str) else question)
-        query = self.embedder.encode_queries([question.encoded])[0]
+        query = _summed(self.embedder.encode_queries(question.encoder_texts))
         if not self.store.n_chunks:
             return Retrieval(question, [], query, {})  # an empty index answers nothing
         found = self.store.lexical_search(question, LEXICAL_CANDIDATES)
