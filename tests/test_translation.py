@@ -8,27 +8,13 @@ import dataclasses
 import numpy as np
 import pytest
 
-from fake_openai import Reply, start
+from fake_openai import Reply
 from rag.assistant import Assistant
 from rag.config import Settings
 from rag.generation import Generator
 from rag.translation import INSTRUCTION, clean
 
 TRANSLATION = "Ai là giám đốc Công an thành phố Hải Phòng?"
-
-
-@pytest.fixture(scope="module")
-def server():
-    fake = start()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture()
-def fake(server):
-    server.requests.clear()
-    server.script.clear()
-    return server
 
 
 def translating(seed_assistant: Assistant, fake, on: bool = True) -> Assistant:
