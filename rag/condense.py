@@ -56,7 +56,7 @@ def condense_question(generator: Generator | None, turns: Sequence[Any], questio
                             content="Reply with the standalone question only, in the language of the follow up."),
                 ChatMessage(role=MessageRole.USER, content=prompt)]
     try:
-        reply = generator.backend.llm.chat(messages, max_tokens=CONDENSE_MAX_TOKENS)
+        reply = generator.backend.llm.chat(messages, max_tokens=CONDENSE_MAX_TOKENS, temperature=0.0)
     except Exception:  # the rule-based rewrite is a fine answer to any LLM failure here
         log.debug("condensing the follow-up failed", exc_info=True)
         return None

@@ -8,8 +8,9 @@ would. The model path is always given and checked first (rag/llm.py), so `LlamaC
 downloads its default model.
 
 `LlamaCPP.complete` ignores a call's `max_tokens` (the follow-up rewrite wants one line, not a
-whole answer's budget) and writes "stream" into the one `generate_kwargs` dict every call shares;
-`GgufLLM` passes each call its own options instead.
+whole answer's budget) and `temperature` (a rewrite or a translation is greedy, so one question
+is always searched the same way), and writes "stream" into the one `generate_kwargs` dict every
+call shares; `GgufLLM` passes each call its own options instead.
 """
 
 from __future__ import annotations
@@ -54,12 +55,15 @@ def gguf_chat_prompt(model: Llama) -> tuple[Callable[[Sequence[ChatMessage]], st
 
 
 class GgufLLM(LlamaCPP):
-    """`LlamaCPP` whose calls honour their own `max_tokens` (never above the configured one)."""
+    """`LlamaCPP` whose calls honour their own `max_tokens` (never above the configured one) and
+    `temperature`."""
 
     def _generate(self, prompt: str, formatted: bool, stream: bool, call: dict[str, Any]) -> Any:
         options = {**self.generate_kwargs, "stream": stream}
         if call.get("max_tokens") is not None:
             options["max_tokens"] = min(int(call["max_tokens"]), self.max_new_tokens)
+        if call.get("temperature") is not None:
+            options["temperature"] = float(call["temperature"])
         return self._model(prompt=prompt if formatted else self.completion_to_prompt(prompt), **options)
 
     @llm_completion_callback()

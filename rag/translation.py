@@ -55,7 +55,7 @@ def translate_question(generator: Generator | None, question: Question) -> Quest
                      ChatMessage(role=MessageRole.ASSISTANT, content=vietnamese)]
     messages.append(ChatMessage(role=MessageRole.USER, content=question.text))
     try:
-        reply = generator.backend.llm.chat(messages, max_tokens=TRANSLATE_MAX_TOKENS)
+        reply = generator.backend.llm.chat(messages, max_tokens=TRANSLATE_MAX_TOKENS, temperature=0.0)
     except Exception:  # the question untranslated is a fine search on any LLM failure
         log.debug("translating the question failed", exc_info=True)
         return question

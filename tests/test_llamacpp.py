@@ -23,6 +23,7 @@ from llama_index.core.llms import ChatMessage, MessageRole  # noqa: E402
 
 from rag.answer import Answer  # noqa: E402
 from rag.generation import Generator, fit_passages, numbered_passages, prompt_texts  # noqa: E402
+from rag.llamacpp_llm import TEMPERATURE  # noqa: E402
 from rag.llm import load_backend  # noqa: E402
 
 
@@ -86,6 +87,16 @@ def test_a_call_may_ask_for_fewer_tokens_than_the_configured_budget(backend):
     assert backend.count_tokens(whole) > 10
     assert 0 < backend.count_tokens(short) <= 5
     assert "stream" not in backend.llm.generate_kwargs  # calls do not leave options behind
+
+
+def test_a_call_sets_its_own_temperature(backend):
+    """Translations and follow-up rewrites ask for 0 (greedy), so a question is searched the same way
+    each time (at the default 0.1 the counting prompt below was seen to vary)."""
+    story = [ChatMessage(role=MessageRole.USER, content="Write one sentence about a cat.")]
+    assert len({backend.llm.chat(story, temperature=2.0).message.content for _ in range(3)}) > 1
+    count = [ChatMessage(role=MessageRole.USER, content="Count from 1 to 10, separated by commas.")]
+    assert len({backend.llm.chat(count, temperature=0.0).message.content for _ in range(3)}) == 1
+    assert backend.llm.generate_kwargs["temperature"] == TEMPERATURE  # calls leave the default as it was
 
 
 def test_assistant_answers_through_the_local_model(seed_assistant, settings, backend):

@@ -31,7 +31,7 @@ def test_english_question_is_searched_with_the_sum_of_both_vectors(seed_assistan
     fake.reply(Reply(TRANSLATION))
     retrieval = translating(seed_assistant, fake).retrieve("Who leads Hai Phong police?")
     [request] = fake.requests
-    assert request.get("stream") in (None, False)
+    assert request.get("stream") in (None, False) and request["temperature"] == 0
     assert request["messages"][0] == {"role": "system", "content": INSTRUCTION}
     assert request["messages"][-1] == {"role": "user", "content": "Who leads Hai Phong police?"}
     assert retrieval.parsed.translated == TRANSLATION and retrieval.parsed.language == "en"
@@ -45,6 +45,7 @@ def test_the_answer_is_asked_with_the_question_as_written(seed_assistant, fake):
     fake.reply(Reply(TRANSLATION), Reply("Vũ Thanh Chương [1]."))
     answer = translating(seed_assistant, fake).ask("Who leads Hai Phong police?")
     translate, generate = fake.requests
+    assert translate["temperature"] == 0 and generate["temperature"] > 0
     assert generate["stream"] is True and "Question: Who leads Hai Phong police?" in generate["messages"][-1]["content"]
     assert TRANSLATION not in generate["messages"][-1]["content"]
     assert answer.language == "en" and not answer.abstained and "Vũ Thanh Chương" in answer.answer
