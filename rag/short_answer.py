@@ -363,11 +363,11 @@ def _slot(question: Question) -> int:
 
 def question_terms(question: Question, weights: dict[str, float]) -> dict[str, float]:
     """The folded syllables to look for around a span, by rarity: the question's own and their
-    glossary equivalents (for an English question), and the words of its Vietnamese translation
-    when an LLM gave one (rag/translation.py): an English question's own words are rarely in the
-    sentence, so without them the nearest span is a guess."""
+    glossary equivalents (for an English question). Not the words of an LLM's translation
+    (rag/translation.py): on XQuAD-vi they raised short-answer F1 on one half and lowered it on
+    the other, and a mistranslated title sent a seed question to the wrong person."""
     out = {t: w for t, w in weights.items() if " " not in t}
-    for word in [*question.folded, *folded_syllables(question.translated)]:
+    for word in question.folded:
         if word not in STOPWORDS:
             out.setdefault(word, 1.0)
     return out
