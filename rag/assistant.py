@@ -112,7 +112,7 @@ class Assistant:
 
     def _searched(self, question: Question) -> Question:
         """The question as searched: an English one with its Vietnamese translation, when an LLM
-        is configured and `RAG_TRANSLATE_QUESTIONS` is not 0 (rag/translation.py)."""
+        is configured and `RAG_TRANSLATE_QUESTIONS=1` (rag/translation.py)."""
         return translate_question(self.generator, question) if self.settings.translate_questions else question
 
     def ask(self, question: str, language: str | None = None) -> Answer:

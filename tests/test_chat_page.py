@@ -143,7 +143,7 @@ def slow_llm(app):
     fake = start()
     assistant = app["loader"].assistant
     settings = dataclasses.replace(assistant.settings, llm="openai", llm_model="test-model",
-                                   llm_base_url=fake.base_url, llm_timeout=30.0, translate_questions=False)
+                                   llm_base_url=fake.base_url, llm_timeout=30.0)
     slow = dataclasses.replace(assistant, settings=settings, generator=Generator.from_settings(settings))
     demo, url = _serve(settings, AssistantLoader.ready_with(slow), FeedbackLog(app["root"] / "slow.jsonl"))
     words = "Theo bài báo , Trung tướng Nguyễn Hải Trung là Giám đốc Công an TP Hà Nội [1] . " * 2

@@ -35,9 +35,7 @@ PASSAGE = re.compile(r'<passage n="(\d+)" title="[^"]*" date="[^"]*">\n(.*?)\n</
 
 
 def llm_assistant(seed_assistant: Assistant, **overrides) -> Assistant:
-    """The shared seed assistant with an LLM generator built from these settings; questions are
-    not translated before the search unless asked (tests/test_translation.py covers that)."""
-    overrides.setdefault("translate_questions", False)
+    """The shared seed assistant with an LLM generator built from these settings."""
     settings = dataclasses.replace(seed_assistant.settings, llm="openai", llm_model="test-model", **overrides)
     return dataclasses.replace(seed_assistant, settings=settings, generator=Generator.from_settings(settings))
 
@@ -283,8 +281,7 @@ def test_citation_filter_streams_and_checks_markers(pieces, expected):
 
 def test_rag_ask_streams_the_generated_answer_and_keeps_the_json_contract(seed_index_dir, fake):
     env = {**os.environ, "RAG_INDEX_DIR": str(seed_index_dir), "RAG_LLM": "openai",
-           "RAG_LLM_BASE_URL": fake.base_url, "RAG_LLM_MODEL": "test-model", "COLUMNS": "200",
-           "RAG_TRANSLATE_QUESTIONS": "0"}
+           "RAG_LLM_BASE_URL": fake.base_url, "RAG_LLM_MODEL": "test-model", "COLUMNS": "200"}
     ask = [sys.executable, "-m", "rag.cli", "ask", "Who leads Hai Phong police?"]
     fake.reply(Reply(citing("Vũ Thanh Chương", "{fact} [{n}][99].")))
     proc = subprocess.run(ask, capture_output=True, text=True, env=env, timeout=300)

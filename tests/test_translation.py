@@ -67,11 +67,13 @@ def test_a_failing_llm_leaves_the_question_searched_as_asked(seed_assistant, fak
     assert [d.doc_id for d in retrieval.documents] == [d.doc_id for d in alone.documents]
 
 
-def test_translation_can_be_turned_off(seed_assistant, fake, monkeypatch):
+def test_translation_is_asked_for_only_when_turned_on(seed_assistant, fake, monkeypatch):
     retrieval = translating(seed_assistant, fake, on=False).retrieve("Who leads Hai Phong police?")
     assert fake.requests == [] and retrieval.parsed.translated == ""
-    monkeypatch.setenv("RAG_TRANSLATE_QUESTIONS", "0")
+    monkeypatch.delenv("RAG_TRANSLATE_QUESTIONS", raising=False)
     assert Settings.from_env().translate_questions is False
+    monkeypatch.setenv("RAG_TRANSLATE_QUESTIONS", "1")
+    assert Settings.from_env().translate_questions is True
     monkeypatch.setenv("RAG_TRANSLATE_QUESTIONS", "maybe")
     with pytest.raises(SystemExit, match="RAG_TRANSLATE_QUESTIONS must be one of 1, 0"):
         Settings.from_env()
