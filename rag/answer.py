@@ -108,7 +108,8 @@ class Candidate:
     document: DocumentHit
     passage_index: int
     sentence_index: int
-    evidence: float = 0.0   # the sentence's own score: what the abstention threshold reads
+    evidence: float = 0.0   # the sentence's own score, shown with its citation
+    gate: float = 0.0       # the same for the question as asked: what the abstention threshold reads
     relevance: float = 1.0  # its article's retrieval score relative to the best article's (1 for it)
 
 
@@ -158,9 +159,11 @@ def _candidates(retrieval: Retrieval) -> list[Candidate]:
                 credit = sum(weights[t] for t in found) + CONTEXT_CREDIT * sum(weights[t] for t in around - found)
                 overlap = credit / total if total else 0.0
                 typed = ANSWER_TYPE_BONUS if shape and shape.search(text) else 0.0
-                evidence = float(passage.sentence_dense[s]) + OVERLAP_WEIGHT * overlap + DOC_WEIGHT * relevance + typed
+                extra = OVERLAP_WEIGHT * overlap + DOC_WEIGHT * relevance + typed
+                evidence = float(passage.sentence_dense[s]) + extra
                 score = evidence + PASSAGE_CREDIT * float(passage.dense)
-                out.append(Candidate(score, rank, document, p, s, evidence, relevance))
+                gate = float(passage.gate_dense[s]) + extra
+                out.append(Candidate(score, rank, document, p, s, evidence, gate, relevance))
     out.sort(key=lambda c: -c.score)
     return out
 
@@ -275,7 +278,7 @@ def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> 
     # A name no article contains ("Đà Nẵng") means none can answer, however close the wording.
     candidates = _candidates(retrieval) if why_not is None and not retrieval.requirements.unknown_name else []
     # Question terms that no article contains (a city the articles never name) count against.
-    evidence = (max(c.evidence for c in candidates) if candidates else 0.0) - UNKNOWN_PENALTY * retrieval.unknown_share
+    evidence = (max(c.gate for c in candidates) if candidates else 0.0) - UNKNOWN_PENALTY * retrieval.unknown_share
     if not candidates or evidence < threshold:
         name = retrieval.requirements.unknown_name
         text = LABELS[language]["abstain_name"].format(name=name) if name else LABELS[language]["abstain"]

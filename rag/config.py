@@ -125,9 +125,9 @@ class Settings:
     llm_context: int = 4096     # tokens the model may see: prompt, passages and answer
     llm_max_tokens: int = 512   # longest answer generated
     # With an LLM, an English question is also searched in its Vietnamese translation
-    # (rag/translation.py); one short LLM call per English question. Off by default: the
-    # abstention thresholds were calibrated on questions as asked, and with translation 3 of the
-    # 30 off-topic questions of tests/test_short_answers.py were answered (docs/benchmarks.md).
+    # (rag/translation.py); one short LLM call per English question. Off by default: ~1.6 s per
+    # English question with a 1.5B local model, whose mistranslations cost two seed answers
+    # their right quote while XQuAD-vi English hit@1 rose 0.813 -> 0.845 (docs/benchmarks.md).
     translate_questions: bool = False
 
     @classmethod

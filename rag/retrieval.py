@@ -45,7 +45,12 @@ MIN_CHARS_PER_PIECE = 3.5
 
 @dataclass
 class PassageHit:
-    """A chunk with its scores; `sentence_dense` is cosine(question, sentence) per sentence."""
+    """A chunk with its scores; `sentence_dense` is cosine(question, sentence) per sentence.
+
+    `asked_dense` is the same for the question as asked, without an LLM's translation
+    (rag/translation.py): the abstention thresholds were calibrated on it, so refusals read it
+    while the translation helps rank. None when there was no translation (then it equals
+    `sentence_dense`)."""
 
     chunk_index: int
     chunk: Chunk
@@ -53,6 +58,11 @@ class PassageHit:
     dense: float
     lexical: float
     sentence_dense: np.ndarray
+    asked_dense: np.ndarray | None = None
+
+    @property
+    def gate_dense(self) -> np.ndarray:
+        return self.sentence_dense if self.asked_dense is None else self.asked_dense
 
 
 @dataclass
@@ -145,7 +155,8 @@ class Retriever:
 
     def _search(self, question: Question | str, k_documents: int, passages_per_document: int) -> Retrieval:
         question = self.as_searched(parse_question(question) if isinstance(question, str) else question)
-        query = _summed(self.embedder.encode_queries(question.encoder_texts))
+        vectors = self.embedder.encode_queries(question.encoder_texts)
+        query = _summed(vectors)
         if not self.store.n_chunks:
             return Retrieval(question, [], query, {})  # an empty index answers nothing
         found = self.store.lexical_search(question, LEXICAL_CANDIDATES)
@@ -171,9 +182,10 @@ class Retriever:
                 doc.append(int(i))
         shown = [i for positions in picked.values() for i in positions]
         chunks = dict(zip(shown, self.store.chunks(keys[shown])))
+        asked = dict(zip(shown, self.store.sentence_similarities(vectors[0], keys[shown]))) if len(vectors) > 1 else {}
         documents = [DocumentHit(doc_id, float(fused[positions[0]]),
                                  [PassageHit(int(keys[i]), chunks[i], float(fused[i]), float(dense[i]),
-                                             float(lexical[i]), sentence_dense[i]) for i in positions])
+                                             float(lexical[i]), sentence_dense[i], asked.get(i)) for i in positions])
                      for doc_id, positions in picked.items()]
         weights, unknown = self.store.term_weights(question)
         total = sum(weights.values())

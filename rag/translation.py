@@ -2,12 +2,12 @@
 
 The articles are Vietnamese, and the small bundled encoder places an English question among
 them less well than the same question asked in Vietnamese (XQuAD-vi hit@1 0.813 against 0.951).
-With an LLM configured and `RAG_TRANSLATE_QUESTIONS=1` (off by default: the abstention
-thresholds were calibrated on questions as asked), one short call puts the question into
-Vietnamese; retrieval then reads the sum of both questions' vectors (rag/retrieval.py), so a
-weak translation is tempered by the question itself (docs/benchmarks.md, "Issue 11, fifth
-session"). Lexical search and the answer keep the question as asked. Any failure leaves the
-question untranslated: it is searched as before.
+With an LLM configured and `RAG_TRANSLATE_QUESTIONS=1` (off by default: a second LLM call per
+English question, and a small model's mistranslations cost some quotes), one short call puts the
+question into Vietnamese; retrieval then ranks by the sum of both questions' vectors
+(rag/retrieval.py), so a weak translation is tempered by the question itself (docs/benchmarks.md,
+"Issue 11, fifth session"). Lexical search, the answer and the refusal threshold keep the
+question as asked. Any failure leaves the question untranslated: it is searched as before.
 """
 
 from __future__ import annotations

@@ -58,6 +58,24 @@ def test_no_translation_is_asked_for_vietnamese_small_talk_gibberish_or_other_la
     assert fake.requests == [] and retrieval.parsed.translated == ""
 
 
+@pytest.mark.parametrize("question, translation", [
+    # What a 1.5B model replied (docs/benchmarks.md): Hanoi invented, and a plain translation.
+    ("What is the capital of Australia?", "Tỉnh Hà Nội là thủ đô của Australia không?"),
+    ("Who is the president of France?", "Người đại diện của Pháp là ai?"),
+])
+def test_an_off_topic_question_is_still_refused_with_its_translation(seed_assistant, fake, question, translation):
+    """The translation helps rank, but the refusal reads the question as asked: the thresholds were
+    calibrated on it, and the summed vector scores Vietnamese sentences higher."""
+    fake.reply(Reply(translation))
+    assistant = translating(seed_assistant, fake)
+    retrieval = assistant.retrieve(question)
+    assert retrieval.parsed.translated == translation
+    gated = [h for d in retrieval.documents for h in d.passages if h.asked_dense is not None]
+    assert gated and not all(np.allclose(h.asked_dense, h.sentence_dense) for h in gated)
+    fake.reply(Reply(translation))
+    assert assistant.ask(question).abstained
+
+
 def test_a_failing_llm_leaves_the_question_searched_as_asked(seed_assistant, fake):
     fake.reply(Reply(status=500))
     retrieval = translating(seed_assistant, fake).retrieve("Who leads Hai Phong police?")
