@@ -3,7 +3,12 @@
 Prints, per half of XQuAD-vi (A: passages with an even number, B: odd), for the English questions
 searched as asked and searched with their translation: hit@1 / MRR@10, the expected answer in the
 cited sentences, and the short answers' F1 on who / when / how-many / where questions (the
-extractive answer, as `rag eval` scores them); and the LLM's time per translation. Translations are cached in DIR/translations-<model>.json, so a re-run only searches.
+extractive answer, as `rag eval` scores them); and the LLM's time per translation. Translations are
+cached in DIR/translations-<model>.json, so a re-run only searches.
+
+Then, through `Assistant` on the seed articles with translation off and on (extractive answers):
+the English seed questions' hit@1 / MRR@10, refusals, the expected answer in the cited sentences,
+and how many of the 30 off-topic questions of tests/test_short_answers.py are answered.
 
 Usage: RAG_LLM=llamacpp RAG_LLM_GGUF=model.gguf python bench/translation.py --index-dir DIR [--limit N]
        (or RAG_LLM=openai with RAG_LLM_BASE_URL / RAG_LLM_MODEL for an OpenAI-compatible server)
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -22,19 +28,21 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from rag.answer import extractive_answer  # noqa: E402
-from rag.assistant import prepare_question  # noqa: E402
+from rag.assistant import Assistant, prepare_question  # noqa: E402
 from rag.config import Settings  # noqa: E402
 from rag.corpus import load_corpus  # noqa: E402
 from rag.embedding import load_embedder  # noqa: E402
-from rag.evaluation import answer_matches, load_questions, ranking_metrics, short_answer_scores  # noqa: E402
+from rag.evaluation import answer_matches, evaluate, load_questions, ranking_metrics, short_answer_scores  # noqa: E402
 from rag.generation import Generator  # noqa: E402
-from rag.ingest import index_documents  # noqa: E402
+from rag.ingest import index_documents, ingest  # noqa: E402
 from rag.retrieval import Retriever  # noqa: E402
 from rag.store import open_store  # noqa: E402
 from rag.embedding import describe_vectors  # noqa: E402
 from rag.translation import translate_question  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "xquad-vi"
+sys.path.insert(0, str(ROOT / "tests"))
+from test_short_answers import NOT_ANSWERED  # noqa: E402  (the 30 off-topic questions, one list)
 
 
 def half(question) -> str:
@@ -109,6 +117,35 @@ def main() -> None:
     print("|---|" + "---|" * len(columns))
     for key in after:
         print(f"| {key} | " + " | ".join(f"{before[key][c]:.3f} → {after[key][c]:.3f}" for c in columns) + " |")
+    seed_rows(settings, generator)
+
+def seed_rows(settings: Settings, generator: Generator) -> None:
+    """Translation off → on through `Assistant` on seeds/: what the seed questions and the
+    off-topic ones show (the extractive answer, so only retrieval and refusal change)."""
+    questions = load_questions(ROOT / "eval" / "seeds.jsonl")
+    with tempfile.TemporaryDirectory() as tmp:
+        seeded = settings.with_index_dir(Path(tmp))
+        ingest([ROOT / "seeds"], seeded)
+        opened = Assistant(seeded, open_store(seeded, describe_vectors(seeded)), load_embedder(seeded), generator)
+        print("\nSeeds and the 30 off-topic questions, translation off → on (extractive answers)\n")
+        print("| translation | English hit@1 / MRR@10 | unanswerable refused | answerable refused "
+              "| answer in cited sentences | off-topic answered |")
+        print("|---|---|---|---|---|---|")
+        for on in (False, True):
+            assistant = replace(opened, settings=replace(seeded, translate_questions=on))
+
+            def ask(question: str):
+                language = prepare_question(question).language
+                return extractive_answer(assistant.retrieve(question), language, seeded.abstain_thresholds[language])
+
+            report = evaluate(questions, ask)
+            english, refusals = report["by_lang"]["en"], report["abstention"]
+            answered = sum(not ask(q).abstained for q in NOT_ANSWERED)
+            print(f"| {'on' if on else 'off'} | {english['hit@1']:.3f} / {english['mrr@10']:.3f} "
+                  f"| {refusals['abstained_correctly']}/{refusals['unanswerable']} "
+                  f"| {refusals['abstained_wrongly']}/{refusals['answerable']} | {report['answer_match']:.3f} "
+                  f"| {answered}/{len(NOT_ANSWERED)} |")
+
 
 if __name__ == "__main__":
     main()
