@@ -14,13 +14,22 @@ from rag.text import EXPANSIONS, STOPWORDS, detect_language, fold, foreign_langu
 
 _WORD = re.compile(r"\w+")
 
-# What the question asks for, read on its folded words.
+# What the question asks for, read on its folded words, in the language it is written in: a
+# Vietnamese question's "WHO" is the health organisation and its "Doctor Who" a series, an
+# English question's "AI" is artificial intelligence; neither asks for a person.
 QUESTION_KINDS = {
-    "person": re.compile(r"\b(who|whom|whose|ai)\b"),
-    "number": re.compile(r"\b(how many|how much|what percentage|bao nhieu)\b"),
-    "date": re.compile(r"\b(when|what year|what date|which year|khi nao|bao gio|ngay nao|nam nao|thang nao|"
-                       r"luc nao|thoi gian nao)\b"),
-    "place": re.compile(r"\b(where|o dau|tai dau|noi nao|cho nao)\b"),
+    "en": {
+        "person": re.compile(r"\b(who|whom|whose)\b"),
+        "number": re.compile(r"\b(how many|how much|what percentage)\b"),
+        "date": re.compile(r"\b(when|what year|what date|which year)\b"),
+        "place": re.compile(r"\bwhere\b"),
+    },
+    "vi": {
+        "person": re.compile(r"\bai\b"),
+        "number": re.compile(r"\bbao nhieu\b"),
+        "date": re.compile(r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|thoi gian nao)\b"),
+        "place": re.compile(r"\b(o dau|tai dau|noi nao|cho nao)\b"),
+    },
 }
 QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "ai", "gi", "nao",
                   "sao", "dau", "bao", "nhieu", "khong", "chua", "tell", "list", "explain", "describe", "name"}
@@ -53,6 +62,7 @@ class Question:
                                 # index's own words (retrieval fills it in); what the encoder reads
     translated: str = ""        # an English question in Vietnamese, by the configured LLM
                                 # (rag/translation.py); the encoder reads it beside the question
+    written_in: str = "vi"      # "vi" or "en": the language of its words (`language` may differ)
 
     @property
     def encoded(self) -> str:
@@ -64,6 +74,13 @@ class Question:
         """What the embedding model reads: the question, and its translation when there is one
         (the query vector is their normalised sum, rag/retrieval.py)."""
         return [self.encoded] + ([self.translated] if self.translated else [])
+
+    @property
+    def asked_at(self) -> int:
+        """How many syllables stand before the question word ("… đến năm | nào"); all of them
+        when there is none. Read on the words as searched (names respelled)."""
+        position = question_word_position(self.words, self.written_in)
+        return position[0] if position else len(self.words)
 
     @property
     def vietnamese(self) -> bool:
@@ -123,12 +140,26 @@ def question_words(text: str) -> tuple[Word, ...]:
 _OTHER_ENGLISH = re.compile(r"\b(?:which|what(?! year| date| percentage)|why|how(?! many| much))\b")
 
 
-def question_kind(folded_text: str) -> str | None:
-    """What a (folded, lower-cased) question asks for: person, number, date or place; the
-    question word that comes first decides ("Which Vice Chairman … where …" asks no place)."""
-    found = [(m.start(), kind) for kind, pattern in QUESTION_KINDS.items() for m in pattern.finditer(folded_text)]
-    found += [(m.start(), None) for m in _OTHER_ENGLISH.finditer(folded_text)]
-    return min(found, key=lambda f: f[0])[1] if found else None
+def _kind_text(words: tuple[Word, ...]) -> str:
+    """The folded question with its names and acronyms blanked: "Doctor Who", "WHO" and "AI" are
+    not question words."""
+    shouted = all(not w.written.islower() for w in words if w.written.isalpha())
+    return " ".join("_" if w.capital or (w.written.isupper() and len(w.written) > 1 and not shouted) else w.syllable
+                    for w in words)
+
+
+def question_word_position(words: tuple[Word, ...], written_in: str) -> tuple[int, str | None] | None:
+    """How many syllables stand before the question word that comes first, and what it asks for:
+    person, number, date, place, or None for another English question word ("Which Vice
+    Chairman … where …" asks no place). None when there is no question word."""
+    text = _kind_text(words)
+    found = [(m.start(), kind) for kind, pattern in QUESTION_KINDS[written_in].items() for m in pattern.finditer(text)]
+    if written_in == "en":
+        found += [(m.start(), None) for m in _OTHER_ENGLISH.finditer(text)]
+    if not found:
+        return None
+    start, kind = min(found, key=lambda f: f[0])
+    return len(text[:start].split()), kind
 
 
 def parse_question(text: str, language: str | None = None) -> Question:
@@ -136,5 +167,7 @@ def parse_question(text: str, language: str | None = None) -> Question:
     text = normalize(" ".join(text.split()))
     words = question_words(text)
     foreign = foreign_language(text)
-    return Question(text, language or ("en" if foreign else detect_language(text)), foreign, words,
-                    question_kind(" ".join(w.syllable for w in words)))
+    written_in = "en" if foreign else detect_language(text)
+    position = question_word_position(words, written_in)
+    return Question(text, language or written_in, foreign, words, position[1] if position else None,
+                    written_in=written_in)

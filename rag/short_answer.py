@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from rag.question import QUESTION_KINDS, Question
+from rag.question import Question
 from rag.support import DEPUTY, Requirements, count_spans, holds_title, looks_vietnamese
 from rag.text import STOPWORDS, fold, folded_syllables, normalize
 
@@ -277,7 +277,7 @@ def _places(sentence: str, question: Question) -> list[_Found]:
     Vietnamese question, also a name right after the word before "ở đâu" ("Nhà Trần cai trị ở
     đâu?" → "cai trị An Nam")."""
     asked = set(question.folded)
-    slot = _slot(question)
+    slot = question.asked_at
     verb = next((w for w in reversed(question.folded[:slot]) if w not in STOPWORDS), "") if question.vietnamese else ""
     out = []
     for start, end in _capitalised_runs(sentence):
@@ -325,7 +325,7 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
     if not found:
         return None
     tokens = _folded_tokens(sentence)
-    slot = _slot(question)
+    slot = question.asked_at
     folded = question.folded
     # The question's words right before and after its question word ("tầm nhìn đến năm | nào").
     cloze_before = {w for w in folded[max(0, slot - CLOZE):slot] if w not in STOPWORDS}
@@ -348,17 +348,6 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
             total += sum(terms.get(w, 1.0) for w in cloze_after & {t[0] for t in tokens[last + 1:last + 1 + CLOZE]})
         return f.bonus + total / 10
     return max(found, key=closeness)
-
-
-def _slot(question: Question) -> int:
-    """How many of the question's syllables stand before its question word."""
-    folded = question.folded
-    joined = " ".join(folded)
-    for pattern in QUESTION_KINDS.values():
-        m = pattern.search(joined)
-        if m:
-            return len(joined[:m.start()].split())
-    return len(folded)
 
 
 def question_terms(question: Question, weights: dict[str, float]) -> dict[str, float]:

@@ -1,0 +1,30 @@
+"""What a question asks for is read in the language it is written in, not from names in it."""
+
+import pytest
+
+from rag.question import parse_question
+
+
+@pytest.mark.parametrize("text, kind", [
+    ("Ai là Giám đốc Công an TP Hải Phòng?", "person"),
+    ("giam doc cong an ha noi la ai", "person"),
+    ("Who leads Hai Phong police?", "person"),
+    ("WHO LEADS HAI PHONG POLICE?", "person"),
+    ("Bao nhiêu người bị bắt?", "number"),
+    ("When did the WHO declare the pandemic?", "date"),
+    # Names and acronyms that spell a question word ask for nothing of the kind.
+    ("WHO khuyến cáo gì về bệnh cúm?", None),
+    ("What is AI used for in hospitals?", None),
+    ("Ứng dụng AI trong bệnh viện là gì?", None),
+    ("Doctor Who là loại phim gì?", None),
+    ("Syria và Ai Cập tấn công Israel khi nào?", "date"),
+    ("Who plays Doctor Who?", "person"),
+])
+def test_the_question_word_decides_the_kind(text: str, kind: str | None) -> None:
+    assert parse_question(text).kind == kind
+
+
+def test_the_question_word_is_found_after_the_words_before_it() -> None:
+    question = parse_question("Quy hoạch tầm nhìn đến năm nào?")
+    assert question.kind == "date"
+    assert question.folded[question.asked_at:question.asked_at + 2] == ["nam", "nao"]
