@@ -59,6 +59,13 @@ _MARKER = re.compile(r"^(?:ngày|năm)\s+", re.IGNORECASE)
 _PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|trong|gần|in|at|thuộc|near)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|huyện|xã|nước|vùng|miền)\s*)?$",
                            re.IGNORECASE)
 
+# A question for a rate whose "how many" names no unit ("Tỷ lệ tiêm chủng là bao nhiêu?", "How
+# much of … in percent?"): its answer is most often a percentage, so one outranks the other
+# numbers of the sentence (a preference of the short answer, not a requirement of the quotes).
+_RATE_ASKED = re.compile(r"\b(?:ty le|ti le|phan tram|percent|percentage|proportion)\b")
+_PER_CENT_AFTER = re.compile(r"\s*phần trăm\b", re.IGNORECASE)
+RATE_BONUS = 1.0
+
 LABELS = {
     "en": {"one": "Short answer: {spans}.", "differ": "The articles differ: {spans}.",
            "dated": "article of {date}", "undated": "undated article", "join": "; "},
@@ -249,11 +256,13 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
 
 def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Found]:
     asked = normalize(question.text)
+    rate = not needs.count_unit and _RATE_ASKED.search(" ".join(question.folded)) is not None
     out = []
     for value, shown, start, end in count_spans(sentence, needs.count_unit or "", _unit_phrase(question)):
         if re.fullmatch(r"[\d.,]+", value) and re.search(rf"(?<![\d.,]){re.escape(value)}(?![\d.,]*\d)", asked):
             continue  # a number the question itself gives ("in 2015")
-        out.append(_Found(value, shown, start, end))
+        percentage = value.endswith("%") or _PER_CENT_AFTER.match(sentence, end) is not None
+        out.append(_Found(value, shown, start, end, RATE_BONUS if rate and percentage else 0.0))
     return out
 
 

@@ -41,6 +41,9 @@ def span_of(question: str, sentence: str) -> str | None:
     ("Bao nhiêu phần trăm học sinh đạt điểm giỏi?", "Năm nay, 12 phần trăm học sinh của trường đạt điểm giỏi.",
      "12 phần trăm"),
     ("How much time was left when the home team scored?", "Đội chủ nhà ghi bàn khi trận đấu chỉ còn 2:45.", "2:45"),
+    # A rate is a percentage even when "bao nhiêu" names no unit.
+    ("Tỷ lệ tiêm chủng của trẻ em trong tỉnh là bao nhiêu?",
+     "Đạt 96,5% kế hoạch năm, tỉnh đã tiêm chủng đầy đủ cho 12.400 trẻ em trong tỉnh.", "96,5%"),
     # "Khi nào?" is answered by the time as written ("năm 1998"); "năm nào?" by the year alone.
     ("Khi nào nhà máy nước được xây dựng?", "Nhà máy nước được xây dựng vào năm 1998 bằng vốn của tỉnh.", "năm 1998"),
     ("Nhà máy nước được xây dựng vào năm nào?", "Nhà máy nước được xây dựng vào năm 1998 bằng vốn của tỉnh.", "1998"),
