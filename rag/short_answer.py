@@ -36,6 +36,9 @@ NAME_PARTICLES = {"de", "del", "della", "der", "den", "van", "von", "da", "di", 
 # First words of a capitalised run that make it a place or a thing, not a person: seas, rivers,
 # mountains, bays, ports ("Biển Caspi", "Sông Hồng"), and English ones ("The …", "Fort …").
 _THING_HEADS = {"bien", "song", "nui", "vinh", "cang"}
+# The same, written: prizes, markets, roads, bridges, temples, religions ("Giải Nobel", "Chợ Bến
+# Thành", "Đường Láng"), whose folded forms are also surnames (Dương, Đào) or common syllables.
+_WRITTEN_THING_HEADS = {"Giải", "Chợ", "Đường", "Cầu", "Chùa", "Đền", "Đạo", "Sân"}
 _ENGLISH_THING_HEADS = {"The", "Fort", "Lake", "Mount", "Cape", "Port", "St"}
 _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown, not measured
     re.compile(r"(?:ngày\s+)?(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?![/.,-]?\d)", re.IGNORECASE),
@@ -155,7 +158,7 @@ def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[s
     for run_start, run_end in _capitalised_runs(sentence):
         words = sentence[run_start:run_end].split(" ")
         folded = [fold(w.lower()) for w in words]
-        if folded[0] in _THING_HEADS or words[0] in _ENGLISH_THING_HEADS:
+        if folded[0] in _THING_HEADS or words[0] in _ENGLISH_THING_HEADS or normalize(words[0]) in _WRITTEN_THING_HEADS:
             continue
         if _sentence_start(sentence, run_start) and looks_vietnamese(folded[0]) and folded[0] not in SURNAMES:
             words, folded = words[1:], folded[1:]  # capitalised as the sentence's first word ("Việc Seaman …")

@@ -56,6 +56,15 @@ def test_span_read_from_the_sentence(question, sentence, value):
     assert span_of(question, sentence) == value
 
 
+@pytest.mark.parametrize("question,sentence,value", [
+    ("Ai được trao giải năm đó?", "Giải Nobel Kinh tế năm đó được trao cho nhà kinh tế học Milton Friedman.",
+     "Milton Friedman"),
+    ("Who built the old city wall?", "Đường Westgate chạy dọc theo bức tường do Hadrian cho xây dựng.", "Hadrian"),
+])
+def test_a_prize_or_a_road_is_not_a_person(question, sentence, value):
+    assert span_of(question, sentence) == value
+
+
 def test_a_sea_is_not_a_person():
     assert span_of("Ai dẫn đầu đoàn thám hiểm?", "Đoàn thám hiểm đi từ Biển Caspi đến vùng núi phía bắc.") is None
 
