@@ -182,6 +182,17 @@ def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[s
     return out
 
 
+FULL_NAME_BONUS = 0.5
+_ROMAN = re.compile(r"[IVXLC]+")
+
+
+def _full_name(words: list[str]) -> bool:
+    """Shaped like a person's given name and surname ("John Elway", "Nicholas E. Golovin"): two
+    to four words, none a number, a Roman numeral or an acronym ("Super Bowl XXXIII", "NFL")."""
+    return 2 <= len(words) <= 4 and not any(
+        any(c.isdigit() for c in w) or _ROMAN.fullmatch(w) or (len(w) > 1 and w.isupper()) for w in words)
+
+
 def _sentence_start(sentence: str, at: int) -> bool:
     """Only quotes, brackets or spaces before `at`: its word is capitalised anyway."""
     return not sentence[:at].strip(" \"'“‘([-–")
@@ -210,7 +221,8 @@ def _persons(sentence: str, question: Question, needs: Requirements, terms: dict
         name = " ".join(words)
         shown = f"{rank.group(0).strip()} {name}" if rank else name
         said = sum(terms.get(w, 0.0) for w in set(role))
-        bonus = 0.5 * (words[0] and fold(words[0].lower()) in SURNAMES) + 1.0 * titled
+        bonus = 0.5 * (words[0] and fold(words[0].lower()) in SURNAMES) + 1.0 * titled + \
+            FULL_NAME_BONUS * _full_name(words)
         out.append((_Found(name, shown, start, end, bonus), said))
     most = max((said for _, said in out), default=0.0) or 1.0
     return [replace(f, bonus=f.bonus + ROLE_WEIGHT * said / most) for f, said in out]
