@@ -39,6 +39,8 @@ _THING_HEADS = {"bien", "song", "nui", "vinh", "cang"}
 # The same, written: prizes, markets, roads, bridges, temples, religions ("Giải Nobel", "Chợ Bến
 # Thành", "Đường Láng"), whose folded forms are also surnames (Dương, Đào) or common syllables.
 _WRITTEN_THING_HEADS = {"Giải", "Chợ", "Đường", "Cầu", "Chùa", "Đền", "Đạo", "Sân"}
+# Words right before a place name ("TP Hà Nội", "tỉnh Hà Giang", "thị xã Sơn Tây").
+_PLACE_WORD_BEFORE = re.compile(r"\b(?:thành phố|tỉnh|TP\.?|quận|huyện|thị xã|xã|phường|thị trấn)\s*$", re.IGNORECASE)
 _ENGLISH_THING_HEADS = {"The", "Fort", "Lake", "Mount", "Cape", "Port", "St"}
 _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown, not measured
     re.compile(r"(?:ngày\s+)?(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?![/.,-]?\d)", re.IGNORECASE),
@@ -175,6 +177,8 @@ def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[s
         end = start + len(" ".join(words))
         if start == 0 and len(words) == 1:
             continue  # the sentence's first word is capitalised anyway
+        if _PLACE_WORD_BEFORE.search(sentence[:start]):
+            continue  # "TP Hà Nội", "tỉnh Hà Giang": Hà is a surname, but this is a place
         vietnamese_name = folded[0] in SURNAMES and 2 <= len(words) <= 4
         foreign_name = not all(looks_vietnamese(f) for f in folded)
         if vietnamese_name or foreign_name or _PERSON_BEFORE.search(sentence[:start]):

@@ -60,6 +60,10 @@ def test_span_read_from_the_sentence(question, sentence, value):
     ("Ai được trao giải năm đó?", "Giải Nobel Kinh tế năm đó được trao cho nhà kinh tế học Milton Friedman.",
      "Milton Friedman"),
     ("Who built the old city wall?", "Đường Westgate chạy dọc theo bức tường do Hadrian cho xây dựng.", "Hadrian"),
+    # Hà is a surname, but "TP Hà Giang" is a city, however near the question's year it stands.
+    ("Who was the Minister of Health in 2024?",
+     "Tại hội nghị, Bộ trưởng Bộ Y tế Trần Văn Hùng chúc mừng những kết quả mà nhân dân TP Hà Giang đạt được "
+     "trong năm 2024.", "Trần Văn Hùng"),
     # A given name and surname is more likely the person than a one-word team or city name.
     ("Who caught the last pass?", "Trận đấu kết thúc khi Denver ghi điểm nhờ đường chuyền cuối cùng tới Marcus Bell.",
      "Marcus Bell"),
