@@ -13,7 +13,8 @@ So, besides the calibrated threshold, the question is read for four plain requir
    not answer "Chủ tịch"), and in a Vietnamese question with the organisation word that follows
    it ("Bí thư Thành ủy" is not "Bí thư Đảng ủy");
 4. "how many <unit>": the sentence must hold a number with that unit next to it ("bao nhiêu vụ"
-   → "12 vụ"); without a unit we can read, any number that is not a date or a year.
+   → "12 vụ"), or a few words after a classifier ("bao nhiêu cuộc họp" → "2.000 lượt kỳ
+   họp/cuộc họp"); without a unit we can read, any number that is not a date or a year.
 """
 
 from __future__ import annotations
@@ -60,6 +61,11 @@ _NOT_UNITS = {"so", "de", "hon", "nua", "thi", "khi"}
 # "Đà Nẵng" fits, "Tesla" or "Carolina" does not, so foreign names are not taken for Vietnamese ones.
 _VIETNAMESE_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
 PERCENT_UNITS = {"phan", "percent", "percentage"}
+# Classifiers and measure words that stand between a number and what it counts ("2.000 lượt kỳ
+# họp", "20 chiếc xe", "3 đợt kiểm tra"), folded; the counted word may follow within a few words.
+CLASSIFIERS = {"luot", "chiec", "cai", "con", "cuoc", "bo", "ky", "dot", "can", "ngoi", "tam", "qua", "to",
+               "ban", "cay", "doi", "loai", "nhom", "hang"}
+MAX_CLASSIFIED_WORDS = 3
 
 
 @dataclass(frozen=True)
@@ -228,8 +234,9 @@ def _is_percentage(tokens: _Tokens, number: _Number) -> bool:
 
 def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked: Container[str]) -> str | None:
     """The number shown with `unit`: after it ("12 vụ", run on over the words asked), after a
-    bracketed aside ("68.511 (43,3%) hộ", shown without the aside), or before it ("tuổi 39");
-    None when the unit is in none of those places."""
+    bracketed aside ("68.511 (43,3%) hộ", shown without the aside), a few words after a
+    classifier ("20 chiếc xe"), or before it ("tuổi 39"); None when the unit is in none of
+    those places."""
     value = sentence[number.start:number.end]
     after = _word_after(tokens, number.last)
     if after is not None and fold(tokens.words[after]) == unit:
@@ -237,9 +244,26 @@ def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked
         if after > number.last + 1:
             return f"{value} {sentence[tokens.matches[after].start():tokens.matches[stop].end()]}"
         return sentence[number.start:tokens.matches[stop].end()]
+    if after is not None and after == number.last + 1 and fold(tokens.words[after]) in CLASSIFIERS:
+        found = _unit_in_phrase(tokens, after, unit)
+        if found is not None:
+            return sentence[number.start:tokens.matches[found].end()]
     before = number.first - 1
     if before >= 0 and fold(tokens.words[before]) == unit:
         return sentence[tokens.matches[before].start():number.end]
+    return None
+
+
+def _unit_in_phrase(tokens: _Tokens, classifier: int, unit: str) -> int | None:
+    """The token of `unit` in the few words a classifier leads ("2.000 lượt kỳ họp/cuộc họp"
+    for "bao nhiêu cuộc họp"), words joined by spaces or a slash; None when it is not there."""
+    i = classifier
+    for _ in range(MAX_CLASSIFIED_WORDS):
+        if i + 1 >= len(tokens.words) or tokens.gap(i) not in (" ", "/"):
+            return None
+        i += 1
+        if fold(tokens.words[i]) == unit:
+            return i
     return None
 
 

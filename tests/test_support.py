@@ -19,6 +19,11 @@ HAI_PHONG_VICE_CHAIR = "Tại buổi lễ, ông Nguyễn Minh Hùng, Phó Chủ 
     ("Công an khám phá 12 vụ án ma túy.", "vu", True),
     ("Sáng 15/12, năm 2024, công an ra quân.", "", False),                   # dates count nothing
     ("Hướng tới kỷ niệm 70 năm Ngày giải phóng.", "nam", True),
+    # A classifier may stand between the number and what it counts, a few words at most.
+    ("Đội cảnh sát thu giữ 20 chiếc xe máy không giấy tờ.", "xe", True),
+    ("Bệnh viện tổ chức 3 đợt khám/tư vấn miễn phí.", "tu", True),
+    ("Đội cảnh sát thu giữ 20 chiếc mũ bảo hiểm kém chất lượng trên xe.", "xe", False),
+    ("Đội cảnh sát kiểm tra 20 người, thu giữ xe máy.", "xe", False),
 ])
 def test_a_count_needs_a_number_of_the_unit_asked(sentence, unit, expected):
     assert _holds_count(sentence, unit) is expected
