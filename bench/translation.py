@@ -119,6 +119,7 @@ def main() -> None:
         print(f"| {key} | " + " | ".join(f"{before[key][c]:.3f} → {after[key][c]:.3f}" for c in columns) + " |")
     seed_rows(settings, generator)
 
+
 def seed_rows(settings: Settings, generator: Generator) -> None:
     """Translation off → on through `Assistant` on seeds/: what the seed questions and the
     off-topic ones show (the extractive answer, so only retrieval and refusal change)."""
@@ -135,8 +136,9 @@ def seed_rows(settings: Settings, generator: Generator) -> None:
             assistant = replace(opened, settings=replace(seeded, translate_questions=on))
 
             def ask(question: str):
-                language = prepare_question(question).language
-                return extractive_answer(assistant.retrieve(question), language, seeded.abstain_thresholds[language])
+                retrieval = assistant.retrieve(question)
+                language = retrieval.parsed.language
+                return extractive_answer(retrieval, language, seeded.abstain_thresholds[language])
 
             report = evaluate(questions, ask)
             english, refusals = report["by_lang"]["en"], report["abstention"]

@@ -7,6 +7,7 @@ once; every later step reads the same `Question`.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -75,10 +76,11 @@ class Question:
         (the query vector is their normalised sum, rag/retrieval.py)."""
         return [self.encoded] + ([self.translated] if self.translated else [])
 
-    @property
+    @functools.cached_property
     def asked_at(self) -> int:
         """How many syllables stand before the question word ("… đến năm | nào"); all of them
-        when there is none. Read on the words as searched (names respelled)."""
+        when there is none. Read on the words as searched (names respelled); computed once, as
+        the span finder reads it for every quoted sentence."""
         position = question_word_position(self.words, self.written_in)
         return position[0] if position else len(self.words)
 
