@@ -265,7 +265,8 @@ def _with_spans(retrieval: Retrieval, chosen: list[Candidate]) -> tuple[list[Can
     the Vietnamese fact questions, F1 0.499 → 0.520)."""
     question = retrieval.parsed
     terms = question_terms(question, retrieval.term_weights)
-    found = {id(c): find_span(_sentence(c), question, retrieval.requirements, terms) for c in chosen}
+    found = {id(c): find_span(_sentence(c), question, retrieval.requirements, terms,
+                              [p.chunk.text for p in c.document.passages]) for c in chosen}
     if not found.get(id(chosen[0])):
         return chosen, found
     return [c for c in chosen if found[id(c)]], found

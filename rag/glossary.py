@@ -23,7 +23,7 @@ GLOSSARY: dict[str, str] = {
     "gambling": "co bac", "smuggling": "buon lau", "general": "tuong", "colonel": "dai ta",
     "fire": "chay", "explosion": "no", "launched": "ra quan", "launch": "ra quan",
     "new year": "tet", "lunar new year": "tet nguyen dan", "tet": "tet", "delegation": "doan",
-    "visited": "tham", "commune": "xa", "ward": "phuong", "district": "quan",
+    "visited": "tham", "visit": "tham", "visits": "tham", "commune": "xa", "ward": "phuong", "district": "quan",
 }
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
 _PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b", re.IGNORECASE)

@@ -27,7 +27,7 @@ QUESTION_KINDS = {
     },
     "vi": {
         "person": re.compile(r"\bai\b"),
-        "number": re.compile(r"\bbao nhieu\b"),
+        "number": re.compile(r"\b(?:bao nhieu|mấy(?! gio\b))\b"),
         "date": re.compile(r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|thoi gian nao)\b"),
         "place": re.compile(r"\b(o dau|tai dau|noi nao|cho nao)\b"),
     },
@@ -83,6 +83,14 @@ class Question:
         the span finder reads it for every quoted sentence."""
         position = question_word_position(self.words, self.written_in)
         return position[0] if position else len(self.words)
+
+    @functools.cached_property
+    def counted(self) -> tuple[str, ...] | None:
+        """The folded syllables after a Vietnamese "how many" ("bao nhiêu vụ án …", "mấy vấn
+        đề" → vấn, đề): what it counts starts there. None when it asks no count."""
+        text = _kind_text(self.words)
+        match = QUESTION_KINDS["vi"]["number"].search(text)
+        return None if match is None else tuple(self.folded[len(text[:match.end()].split()):])
 
     @property
     def vietnamese(self) -> bool:
@@ -142,11 +150,16 @@ def question_words(text: str) -> tuple[Word, ...]:
 _OTHER_ENGLISH = re.compile(r"\b(?:which|what(?! year| date| percentage)|why|how(?! many| much))\b")
 
 
+# Question words read as written: folded, "mấy" (how many) is also "máy" (machine) and "mây" (cloud).
+_WRITTEN_QUESTION_WORDS = {"mấy"}
+
+
 def _kind_text(words: tuple[Word, ...]) -> str:
     """The folded question with its names and acronyms blanked: "Doctor Who", "WHO" and "AI" are
     not question words."""
     shouted = all(not w.written.islower() for w in words if w.written.isalpha())
-    return " ".join("_" if w.capital or (w.written.isupper() and len(w.written) > 1 and not shouted) else w.syllable
+    return " ".join("_" if w.capital or (w.written.isupper() and len(w.written) > 1 and not shouted)
+                    else w.written.lower() if w.written.lower() in _WRITTEN_QUESTION_WORDS else w.syllable
                     for w in words)
 
 

@@ -10,6 +10,7 @@ such a span there is no short answer and the quotes alone answer, as before.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rag.question import Question
@@ -61,6 +62,18 @@ _FIRST_YEAR_PATTERN = 4
 _YEAR_ASKED = re.compile(r"\b(?:nam nao|nam may|what year|which year)\b")
 _DAY_ASKED = re.compile(r"\b(?:ngay nao|ngay may|what date|what day|which day)\b")
 _MARKER = re.compile(r"^(?:ngày|năm)\s+", re.IGNORECASE)
+# A period ("từ ngày 15/12 đến ngày 14/02/2025", "from 1939 to 1945"): a question for when it
+# starts or when it ends takes that side of it, whichever date is the more specific.
+_START_ASKED = re.compile(r"\b(?:bat dau|khoi dau|start|starts|started|begin|begins|began|tu khi nao|tu ngay nao|"
+                          r"tu nam nao|tu bao gio)\b")
+_END_ASKED = re.compile(r"\b(?:ket thuc|cham dut|den khi nao|den ngay nao|den nam nao|den bao gio|end|ends|ended|"
+                        r"finish|finishes|finished|until when)\b")
+_START_BEFORE = re.compile(r"\b(?:từ|from|since)\s+(?:(?:ngày|năm)\s+)?$", re.IGNORECASE)
+_END_BEFORE = re.compile(r"(?:\b(?:đến|tới|until|to|through)\s+(?:(?:ngày|năm)\s+)?|\d\s*[-–]\s*)$", re.IGNORECASE)
+PERIOD_SIDE_BONUS = 1.0
+# A date right after a document's number dates that document ("Nghị quyết số 45 ngày 24/1/2019",
+# "Thông tư số 30/2018/TT-BYT ngày 30/10/2018"), not the event the article reports.
+_DOCUMENT_NUMBER_BEFORE = re.compile(r"\bsố\s+(\d+)[\w/.-]*,?\s+(?:ngày\s+)?$", re.IGNORECASE)
 _PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|trong|gần|in|at|thuộc|near)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|huyện|xã|nước|vùng|miền)\s*)?$",
                            re.IGNORECASE)
 
@@ -68,6 +81,9 @@ _PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|trong|gần|in|at|thuộc|near)\s
 # much of … in percent?"): its answer is most often a percentage, so one outranks the other
 # numbers of the sentence (a preference of the short answer, not a requirement of the quotes).
 _RATE_ASKED = re.compile(r"\b(?:ty le|ti le|phan tram|percent|percentage|proportion)\b")
+# "Đứng thứ mấy?", "xếp hạng bao nhiêu?" ask a place in an order: "thứ ba", "thứ 139", not a count.
+_ORDINAL_ASKED = re.compile(r"\b(?:thu|hang) (?:may|bao nhieu)\b")
+_ORDINAL = re.compile(r"\b(?:thứ|hạng)\s+(?:\d+|nhất|nhì|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\b", re.IGNORECASE)
 _PER_CENT_AFTER = re.compile(r"\s*phần trăm\b", re.IGNORECASE)
 RATE_BONUS = 1.0
 
@@ -202,7 +218,27 @@ def _sentence_start(sentence: str, at: int) -> bool:
     return not sentence[:at].strip(" \"'“‘([-–")
 
 
-def _persons(sentence: str, question: Question, needs: Requirements, terms: dict[str, float]) -> list[_Found]:
+def _fuller_name(word: str, question: Question, context: Sequence[str]) -> tuple[str, str] | None:
+    """The article's fuller form of a one-word name, with its rank: after the first mention a
+    Vietnamese article writes "Thứ trưởng Ngọc" for "Thượng tướng Nguyễn Duy Ngọc" (and an
+    English one "Tesla" for "Nikola Tesla"). None when no other name ends with the word, or
+    when two different ones do."""
+    found: dict[str, str] = {}
+    for text in context:
+        for start, _, words in _name_runs(text, question):
+            folded = [fold(w.lower()) for w in words]
+            if words[-1] != word or not 2 <= len(words) <= 4 or not _full_name(words):
+                continue
+            if not (folded[0] in SURNAMES or not any(looks_vietnamese(f) for f in folded)):
+                continue  # "La Mã Hadrian", "Việc Seasmans": a Vietnamese word before a foreign name
+            name = " ".join(words)
+            rank = _RANK.search(text[:start])
+            found.setdefault(name, f"{rank.group(0).strip()} {name}" if rank else name)
+    return next(iter(found.items())) if len(found) == 1 else None
+
+
+def _persons(sentence: str, question: Question, needs: Requirements, terms: dict[str, float],
+             context: Sequence[str] = ()) -> list[_Found]:
     """Names, with what the sentence says each one is: the words since the previous name or
     ";" before it, and up to the next name or ";" after it (its title, "ông X, Chủ tịch …").
     A name whose own words hold more of the question's weight says more of what was asked
@@ -224,6 +260,9 @@ def _persons(sentence: str, question: Question, needs: Requirements, terms: dict
         rank = _RANK.search(before)
         name = " ".join(words)
         shown = f"{rank.group(0).strip()} {name}" if rank else name
+        fuller = _fuller_name(name, question, context) if len(words) == 1 else None
+        if fuller:
+            name, shown = fuller
         said = sum(terms.get(w, 0.0) for w in set(role))
         bonus = 0.5 * (words[0] and fold(words[0].lower()) in SURNAMES) + 1.0 * titled + \
             FULL_NAME_BONUS * _full_name(words)
@@ -248,6 +287,7 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
     asked = normalize(question.text)
     year_asked = bool(_YEAR_ASKED.search(" ".join(question.folded)))
     day_asked = bool(_DAY_ASKED.search(" ".join(question.folded)))
+    side = _period_side_asked(question)
     for rank, pattern in enumerate(_DATE_PATTERNS):
         for m in pattern.finditer(sentence):
             if any(s < m.end() and m.start() < e for s, e in taken):
@@ -259,6 +299,9 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
                 value = shown  # "khi nào?" → "năm 1943": a bare year fills "năm nào?" only
             if value in asked:
                 continue  # the date the question itself gives
+            document = _DOCUMENT_NUMBER_BEFORE.search(sentence[max(0, m.start(1) - 40):m.start(1)])
+            if document and not re.search(rf"(?<!\d){document.group(1)}(?!\d)", asked):
+                continue  # a document's date answers only a question naming that document
             # A full date says more than a day and month, which says more than a year; unless a
             # year is what the question asks.
             if day_asked and rank >= _FIRST_YEAR_PATTERN:
@@ -269,17 +312,32 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
                 bonus = 0.6 if rank >= _FIRST_YEAR_PATTERN else 0.0
             else:
                 bonus = 0.1 * (len(_DATE_PATTERNS) - rank)
+            if side and side.search(sentence[max(0, m.start(1) - 20):m.start(1)]):
+                bonus += PERIOD_SIDE_BONUS
             out.append(_Found(value, shown, m.start(), m.end(), bonus))
     return out
 
 
+def _period_side_asked(question: Question) -> re.Pattern[str] | None:
+    """What stands before the side of a period the question asks for: its start or its end."""
+    folded = " ".join(question.folded)
+    if _START_ASKED.search(folded):
+        return _START_BEFORE
+    if _END_ASKED.search(folded):
+        return _END_BEFORE
+    return None
+
+
 def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Found]:
+    if _ORDINAL_ASKED.search(" ".join(question.folded)):
+        return [_Found(m.group(0), m.group(0), m.start(), m.end()) for m in _ORDINAL.finditer(sentence)]
     asked = normalize(question.text)
     rate = not needs.count_unit and _RATE_ASKED.search(" ".join(question.folded)) is not None
     out = []
     for value, shown, start, end in count_spans(sentence, needs.count_unit or "", _unit_phrase(question)):
-        if re.fullmatch(r"[\d.,]+", value) and re.search(rf"(?<![\d.,]){re.escape(value)}(?![\d.,]*\d)", asked):
-            continue  # a number the question itself gives ("in 2015")
+        if not needs.count_unit and re.fullmatch(r"[\d.,]+", value) and \
+                re.search(rf"(?<![\d.,]){re.escape(value)}(?![\d.,]*\d)", asked):
+            continue  # a number the question itself gives ("in 2015"), unless it counts what was asked
         percentage = value.endswith("%") or _PER_CENT_AFTER.match(sentence, end) is not None
         out.append(_Found(value, shown, start, end, RATE_BONUS if rate and percentage else 0.0))
     return out
@@ -287,16 +345,12 @@ def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Fo
 
 def _unit_phrase(question: Question) -> set[str]:
     """The words a Vietnamese question counts ("bao nhiêu lượt kỳ họp" → lượt, kỳ, họp)."""
-    folded = question.folded
-    for i in range(len(folded) - 1):
-        if folded[i:i + 2] == ["bao", "nhieu"]:
-            phrase = []
-            for word in folded[i + 2:i + 5]:
-                if word in STOPWORDS:
-                    break
-                phrase.append(word)
-            return set(phrase)
-    return set()
+    phrase = set()
+    for word in (question.counted or ())[:3]:
+        if word in STOPWORDS:
+            break
+        phrase.add(word)
+    return phrase
 
 
 def _places(sentence: str, question: Question) -> list[_Found]:
@@ -338,10 +392,12 @@ def _name_phrase_end(sentence: str, end: int) -> int:
     return last_capital
 
 
-def find_span(sentence: str, question: Question, needs: Requirements, terms: dict[str, float]) -> _Found | None:
-    """The best span of the kind asked in one sentence: nearest the question's words."""
+def find_span(sentence: str, question: Question, needs: Requirements, terms: dict[str, float],
+              context: Sequence[str] = ()) -> _Found | None:
+    """The best span of the kind asked in one sentence: nearest the question's words. `context`
+    is the text around it (its article's retrieved passages), where a name may be written whole."""
     if question.kind == "person":
-        found = _persons(sentence, question, needs, terms)
+        found = _persons(sentence, question, needs, terms, context)
     elif question.kind == "date":
         found = _dates(sentence, question)
     elif question.kind == "number" and needs.count_unit is not None:

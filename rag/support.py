@@ -354,19 +354,16 @@ def _title(question: str, words: list[Word], vietnamese: bool, casual: bool) -> 
     return (), "", False
 
 
-def _count_unit(question: str, words: list[Word], vietnamese: bool) -> str | None:
+def _count_unit(question: Question) -> str | None:
     """The unit a "how many" question counts, "" when it names none we can read."""
-    if vietnamese:
-        syllables = [w.syllable for w in words]
-        found = _subsequence_at(syllables, ("bao", "nhieu"))
-        if not found:
+    if question.vietnamese:
+        if question.counted is None:
             return None
-        after = found[0] + 2
-        unit = syllables[after] if after < len(syllables) else ""
+        unit = question.counted[0] if question.counted else ""
         return "" if unit in STOPWORDS or unit in _NOT_UNITS else unit
-    if _WHAT_PERCENTAGE.search(question):
+    if _WHAT_PERCENTAGE.search(question.text):
         return "phan"  # "phần trăm", or a number written with "%"
-    match = _HOW_MANY.search(question)
+    match = _HOW_MANY.search(question.text)
     if not match:
         return None
     # The counted noun ends the words before the verb or preposition: "drug cases did" → cases.
@@ -392,4 +389,4 @@ def requirements(question: Question, known_names: Container[str], vocabulary: Co
         title, organisation, deputy = _title(question.text, words, question.vietnamese, question.casual)
     return Requirements(name_documents={name: documents_with(name) for name in known}, title=title,
                         organisation=organisation, deputy=deputy,
-                        count_unit=_count_unit(question.text, words, question.vietnamese))
+                        count_unit=_count_unit(question))

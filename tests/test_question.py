@@ -19,6 +19,10 @@ from rag.question import parse_question
     ("Doctor Who là loại phim gì?", None),
     ("Syria và Ai Cập tấn công Israel khi nào?", "date"),
     ("Who plays Doctor Who?", "person"),
+    # "mấy" asks how many as written; folded it is also "máy" (machine).
+    ("Hội nghị bàn về mấy nội dung?", "number"),
+    ("Máy bay cất cánh lúc mấy giờ?", None),
+    ("Nhà máy xử lý rác ở đâu?", "place"),
 ])
 def test_the_question_word_decides_the_kind(text: str, kind: str | None) -> None:
     assert parse_question(text).kind == kind
@@ -28,3 +32,15 @@ def test_the_question_word_is_found_after_the_words_before_it() -> None:
     question = parse_question("Quy hoạch tầm nhìn đến năm nào?")
     assert question.kind == "date"
     assert question.folded[question.asked_at:question.asked_at + 2] == ["nam", "nao"]
+
+
+@pytest.mark.parametrize("text, counted", [
+    ("Công an bắt bao nhiêu đối tượng?", ("doi", "tuong")),
+    ("Hội nghị bàn về mấy nội dung?", ("noi", "dung")),
+    ("Nhà máy có bao nhiêu công nhân?", ("cong", "nhan")),
+    ("Công ty có mấy nhà máy?", ("nha", "may")),
+    ("Ai là giám đốc nhà máy?", None),
+])
+def test_what_a_count_question_counts(text: str, counted: tuple[str, ...] | None) -> None:
+    found = parse_question(text).counted
+    assert (found[:2] if found is not None else None) == counted

@@ -72,6 +72,47 @@ def test_a_prize_a_road_or_a_team_is_not_the_person(question, sentence, value):
     assert span_of(question, sentence) == value
 
 
+@pytest.mark.parametrize("question,sentence,value", [
+    # "mấy" asks how many, like "bao nhiêu"; the number counts what was asked even when the
+    # question holds the same number elsewhere ("Chỉ thị 3").
+    ("Hội nghị bàn về mấy nội dung?", "Hội nghị tập trung bàn 4 nội dung chính trong năm 2025.", "4"),
+    ("Theo Chỉ thị 3, tỉnh cần ưu tiên mấy nhiệm vụ?",
+     "Thực hiện Chỉ thị 3, tỉnh cần ưu tiên 3 nhiệm vụ trọng tâm trong năm 2025.", "3"),
+    # "thứ mấy" asks a place in an order, not a count.
+    ("Trường đứng thứ mấy trong bảng xếp hạng?",
+     "Năm nay trường có 1.200 sinh viên và đứng thứ tư trong bảng xếp hạng.", "thứ tư"),
+    # A period: its start or its end, as asked.
+    ("Chiến dịch tiêm chủng bắt đầu từ ngày nào?",
+     "Chiến dịch tiêm chủng diễn ra từ ngày 10/3 đến ngày 30/4/2025 tại tất cả các xã.", "10/3"),
+    ("When does the vaccination campaign start?",
+     "Chiến dịch tiêm chủng diễn ra từ ngày 10/3 đến ngày 30/4/2025 tại tất cả các xã.", "10/3"),
+    ("Chiến dịch tiêm chủng kết thúc vào ngày nào?",
+     "Chiến dịch tiêm chủng diễn ra từ ngày 10/3 đến ngày 30/4/2025 tại tất cả các xã.", "30/4/2025"),
+    # A document's date answers a question about that document only.
+    ("Khi nào tỉnh khởi công bệnh viện?",
+     "Theo Quyết định số 1234/QĐ-UBND ngày 5/6/2023, tỉnh khởi công bệnh viện vào ngày 2/9/2024.", "2/9/2024"),
+    ("Quyết định số 1234 của tỉnh được ban hành ngày nào?",
+     "Theo Quyết định số 1234/QĐ-UBND ngày 5/6/2023, tỉnh khởi công bệnh viện vào ngày 2/9/2024.", "5/6/2023"),
+])
+def test_counts_ranks_periods_and_document_dates(question, sentence, value):
+    assert span_of(question, sentence) == value
+
+
+@pytest.mark.parametrize("context,value", [
+    # After the first mention an article writes the given name alone; the answer gives it whole.
+    (["PGS.TS Trần Văn Sơn, Thứ trưởng Bộ Y tế, chủ trì hội nghị."], "Trần Văn Sơn"),
+    # Two people of that name in the article: which one is not known, so the name stays as written.
+    (["Ông Trần Văn Sơn, Thứ trưởng Bộ Y tế, và ông Lê Hồng Sơn dự hội nghị."], "Sơn"),
+    ([], "Sơn"),
+])
+def test_a_given_name_alone_is_given_whole_from_its_article(context, value):
+    parsed = parse_question("Who is the Deputy Minister of Health?")
+    needs = requirements(parsed, _Everything(), _Everything(), lambda term: frozenset({"doc"}))
+    sentence = "Thứ trưởng Sơn yêu cầu các bệnh viện tăng cường phòng dịch."
+    found = find_span(sentence, parsed, needs, question_terms(parsed, {}), [*context, sentence])
+    assert found is not None and found.value == value
+
+
 def test_a_sea_is_not_a_person():
     assert span_of("Ai dẫn đầu đoàn thám hiểm?", "Đoàn thám hiểm đi từ Biển Caspi đến vùng núi phía bắc.") is None
 

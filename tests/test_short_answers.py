@@ -68,12 +68,21 @@ def test_who_gets_both_directors_first_with_dates_and_no_vice_chairman(seed_assi
     ("Nghị quyết 45 về Hải Phòng có tầm nhìn tới năm nào?", "2045"),
     ("Công an Hà Nội ra quân trấn áp tội phạm dịp Tết Giáp Thìn vào ngày nào?", "18/12"),
     ("Who chairs the Hanoi People's Council?", "Nguyễn Ngọc Tuấn"),
+    ("Thứ trưởng Ngọc nói Hải Phòng phải chú ý mấy vấn đề khi triển khai Đề án 6?", "6"),
+    ("Đợt cao điểm trấn áp tội phạm toàn quốc bắt đầu từ ngày nào?", "15/12"),
 ])
 def test_short_answer_is_the_span_asked(seed_assistant, question, value):
     answer = seed_assistant.ask(question)
     assert answer.short is not None and answer.short.value == value
     n = answer.short.spans[0].n
     assert value in next(c.sentence for c in answer.citations if c.n == n)  # read from the quote it cites
+
+
+def test_a_given_name_alone_is_answered_with_the_full_name(seed_assistant):
+    # The best quote writes "Thứ trưởng Ngọc"; the article names him whole elsewhere.
+    answer = seed_assistant.ask("Who is the Deputy Minister of Public Security?")
+    assert answer.short is not None and answer.short.value == "Nguyễn Duy Ngọc"
+    assert "Colonel General Nguyễn Duy Ngọc" in answer.short.text
 
 
 def test_no_short_answer_for_a_question_that_asks_no_fact(seed_assistant):
