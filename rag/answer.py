@@ -119,6 +119,7 @@ _ANSWER_SHAPES = {
         r"\b(?:tướng|tá|úy|ông|bà|anh|chị|đồng chí|trưởng|giám đốc|chủ tịch|bí thư|tư lệnh),? "
         r"[A-ZĐ]|\b(?:Nguyễn|Trần|Lê|Phạm|Hoàng|Huỳnh|Phan|Vũ|Võ|Đặng|Bùi|Đỗ|Hồ|Ngô|Dương|Lý|Lương|Tô|"
         r"Đinh|Trịnh|Mai|Cao|Lâm|Đào|Đoàn|Trương|Lưu|Chu|Tạ) [A-ZĐ]"),
+    "rank": re.compile(r"\b(?:tướng|tá|úy) [A-ZĐ]"),
     "number": re.compile(r"\d"),
     "date": re.compile(r"\b\d{1,2}/\d{1,2}\b|\b\d{4}\b|\b(?:ngày|tháng|năm) \d"),
 }

@@ -24,12 +24,14 @@ QUESTION_KINDS = {
         "number": re.compile(r"\b(how many|how much|what percentage)\b"),
         "date": re.compile(r"\b(when|what year|what date|which year)\b"),
         "place": re.compile(r"\bwhere\b"),
+        "rank": re.compile(r"\b(?:what|which) (?:is the )?(?:military |police )?rank\b"),
     },
     "vi": {
         "person": re.compile(r"\bai\b"),
         "number": re.compile(r"\b(?:bao nhieu|mấy(?! gio\b))\b"),
         "date": re.compile(r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|thoi gian nao)\b"),
         "place": re.compile(r"\b(o dau|tai dau|noi nao|cho nao)\b"),
+        "rank": re.compile(r"\b(?:(?:cap bac|quan ham|quan hàm|hàm) (?:gi|nao)|(?:cap bac|quan ham|quan hàm) .*\bla gi)\b"),
     },
 }
 QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "ai", "gi", "nao",
@@ -58,7 +60,7 @@ class Question:
     language: str               # "vi" or "en": the language of the answer
     foreign: str                # "" or the other language it is written in (answered with "the articles don't say")
     words: tuple[Word, ...]     # syllables, abbreviations written out ("TP" → "thành phố")
-    kind: str | None            # person, number, date or place, when the question says
+    kind: str | None            # person, number, date, place or rank, when the question says
     restored: str = ""          # typed without diacritics: the text with them put back from the
                                 # index's own words (retrieval fills it in); what the encoder reads
     translated: str = ""        # an English question in Vietnamese, by the configured LLM
@@ -150,8 +152,9 @@ def question_words(text: str) -> tuple[Word, ...]:
 _OTHER_ENGLISH = re.compile(r"\b(?:which|what(?! year| date| percentage)|why|how(?! many| much))\b")
 
 
-# Question words read as written: folded, "mấy" (how many) is also "máy" (machine) and "mây" (cloud).
-_WRITTEN_QUESTION_WORDS = {"mấy"}
+# Question words read as written: folded, "mấy" (how many) is also "máy" (machine) and "mây"
+# (cloud), and "hàm" (rank) is "hầm" (tunnel).
+_WRITTEN_QUESTION_WORDS = {"mấy", "hàm"}
 
 
 def _kind_text(words: tuple[Word, ...]) -> str:

@@ -19,6 +19,7 @@ from rag.text import STOPWORDS, fold, folded_syllables, normalize
 
 _TOKEN = re.compile(r"[\w'’-]+")
 _RANK = re.compile(r"(?:(?:Đại|Thượng|Trung|Thiếu) (?:tướng|tá|úy)|Đại tướng)\s*$")
+_RANK_WORDS = re.compile(r"\b(?:Đại|Thượng|Trung|Thiếu) (?:tướng|tá|úy)\b", re.IGNORECASE)
 # Words before a name that say it is a person: honorifics, ranks, and titles.
 _PERSON_BEFORE = re.compile(r"(?:ông|bà|anh|chị|đồng chí|tướng|tá|úy|giám đốc|chủ tịch|bí thư|bộ trưởng|"
                             r"thứ trưởng|trưởng|tư lệnh|vua|hoàng đế|giáo sư|tiến sĩ|bác sĩ|nhà \w+)\s*,?\s*$",
@@ -105,7 +106,7 @@ class Span:
     doc_id: str    # that article
     date: str      # its date
     score: float   # how close it sits to the question's words (higher is better)
-    kind: str = ""  # person, date, number or place: how an English reader is shown it
+    kind: str = ""  # person, date, number, place or rank: how an English reader is shown it
 
 
 @dataclass(frozen=True)
@@ -375,6 +376,22 @@ def _places(sentence: str, question: Question) -> list[_Found]:
     return out
 
 
+def _ranks(sentence: str, question: Question, needs: Requirements, terms: dict[str, float]) -> list[_Found]:
+    """A rank with the name it stands before ("Thiếu tướng Bùi Quang Bình"). When the question
+    names one of these people, theirs ("What rank does Bui Quang Binh hold?"); otherwise the
+    rank of a person who answers "who" for the title asked (not the deputy beside them)."""
+    runs = {start: end for start, end in _capitalised_runs(sentence)}
+    ranked = [(m.start(), m.end() + 1, runs[m.end() + 1]) for m in _RANK_WORDS.finditer(sentence)
+              if m.end() + 1 in runs]
+    named = [_Found(sentence[rank:end], sentence[rank:end], rank, end) for rank, start, end in ranked
+             if {fold(w.lower()) for w in sentence[start:end].split()} & set(question.folded)]
+    if named:
+        return named
+    persons = _persons(sentence, question, needs, terms)
+    return [_Found(sentence[rank:end], sentence[rank:end], rank, end, f.bonus)
+            for rank, start, end in ranked for f in persons if start <= f.start < end]
+
+
 def _name_phrase_end(sentence: str, end: int) -> int:
     """Where a name that goes on over one or two lower-case words ends ("Triển| lãm London",
     "Khu| Y tế và Học thuật Longwood"): at its last capitalised word before punctuation."""
@@ -404,6 +421,8 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
         found = _numbers(sentence, question, needs)
     elif question.kind == "place":
         found = _places(sentence, question)
+    elif question.kind == "rank":
+        found = _ranks(sentence, question, needs, terms)
     else:
         return None
     if not found:
@@ -501,7 +520,7 @@ def _reader_form(span: Span, language: str) -> str:
         return english_date(span.shown)
     if span.kind == "number":
         return english_number(span.value)
-    if span.kind == "person":
+    if span.kind in ("person", "rank"):
         for rank, english in RANKS.items():
             if span.shown.lower().startswith(rank + " "):
                 return f"{english} {span.shown[len(rank) + 1:]}"

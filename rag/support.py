@@ -334,9 +334,11 @@ def _names(words: list[Word], known_names: Container[str], vocabulary: Container
     return known, unknown
 
 
-def _title(question: str, words: list[Word], vietnamese: bool, casual: bool) -> tuple[tuple[str, ...], str, bool]:
+def _title(question: str, words: list[Word], vietnamese: bool, casual: bool,
+           names: Container[str] = ()) -> tuple[tuple[str, ...], str, bool]:
     """The title a "who" question asks for, the organisation written right after it (capitalised,
-    or anything in a casual question), and whether the deputy is meant."""
+    or anything in a casual question, but not the person's own name: "Thứ trưởng Nguyễn Duy
+    Ngọc"), and whether the deputy is meant. `names` are the question's names, joined in pairs."""
     syllables = [w.syllable for w in words]
     if not vietnamese:
         # Only a title the question names: "leads" or "head" may be a director or a party leader.
@@ -348,7 +350,8 @@ def _title(question: str, words: list[Word], vietnamese: bool, casual: bool) -> 
         if found:
             i, after = found[0], found[0] + len(title)
             org = ""
-            if after < len(words) and (casual or words[after].capital) and syllables[after] not in STOPWORDS:
+            if after < len(words) and (casual or words[after].capital) and syllables[after] not in STOPWORDS \
+                    and "".join(syllables[after:after + 2]) not in names:
                 org = syllables[after]
             return title, org, i > 0 and syllables[i - 1] == DEPUTY
     return (), "", False
@@ -385,8 +388,8 @@ def requirements(question: Question, known_names: Container[str], vocabulary: Co
     if unknown:
         return Requirements(unknown_name=unknown)
     title, organisation, deputy = (), "", False
-    if question.kind == "person":
-        title, organisation, deputy = _title(question.text, words, question.vietnamese, question.casual)
+    if question.kind in ("person", "rank"):  # "What rank does the Minister … hold?": the Minister's
+        title, organisation, deputy = _title(question.text, words, question.vietnamese, question.casual, known)
     return Requirements(name_documents={name: documents_with(name) for name in known}, title=title,
                         organisation=organisation, deputy=deputy,
                         count_unit=_count_unit(question))

@@ -23,6 +23,11 @@ from rag.question import parse_question
     ("Hội nghị bàn về mấy nội dung?", "number"),
     ("Máy bay cất cánh lúc mấy giờ?", None),
     ("Nhà máy xử lý rác ở đâu?", "place"),
+    ("What rank does Hanoi police director Nguyen Hai Trung hold?", "rank"),
+    ("Giám đốc Công an tỉnh mang quân hàm gì?", "rank"),
+    ("What ranking does the airport hold?", None),
+    ("Những loại đường hầm nào được xây dựng?", None),
+    ("cap bac cua giam doc cong an ha noi la gi", "rank"),
 ])
 def test_the_question_word_decides_the_kind(text: str, kind: str | None) -> None:
     assert parse_question(text).kind == kind

@@ -113,6 +113,16 @@ def test_a_given_name_alone_is_given_whole_from_its_article(context, value):
     assert found is not None and found.value == value
 
 
+@pytest.mark.parametrize("question,value", [
+    ("What rank does Tran Van Son hold?", "Đại tá Trần Văn Sơn"),  # the officer named, not the first one
+    ("Trần Văn Sơn mang quân hàm gì?", "Đại tá Trần Văn Sơn"),
+    ("Giám đốc Công an tỉnh có cấp bậc gì?", "Thiếu tướng Lê Minh Hà"),  # no name asked: not the deputy's
+])
+def test_a_rank_is_read_with_the_officer_it_belongs_to(question, value):
+    sentence = "Dự lễ có Đại tá Trần Văn Sơn, Phó Giám đốc Công an tỉnh, và Thiếu tướng Lê Minh Hà, Giám đốc Công an tỉnh."
+    assert span_of(question, sentence) == value
+
+
 def test_a_sea_is_not_a_person():
     assert span_of("Ai dẫn đầu đoàn thám hiểm?", "Đoàn thám hiểm đi từ Biển Caspi đến vùng núi phía bắc.") is None
 
@@ -127,6 +137,7 @@ def test_a_sea_is_not_a_person():
     ("number", "10 phần trăm", "10 phần trăm", "10%"),
     ("number", "bảy mươi phần trăm", "bảy mươi phần trăm", "70%"),
     ("person", "Nguyễn Văn A", "Thiếu tướng Nguyễn Văn A", "Major General Nguyễn Văn A"),
+    ("rank", "Thượng tá Nguyễn Văn A", "Thượng tá Nguyễn Văn A", "Colonel Nguyễn Văn A"),
 ])
 def test_an_english_reader_sees_the_span_in_english(kind, value, shown, english):
     span = Span(value, shown, 1, "doc", "unknown", 1.0, kind)

@@ -70,6 +70,9 @@ def test_who_gets_both_directors_first_with_dates_and_no_vice_chairman(seed_assi
     ("Who chairs the Hanoi People's Council?", "Nguyễn Ngọc Tuấn"),
     ("Thứ trưởng Ngọc nói Hải Phòng phải chú ý mấy vấn đề khi triển khai Đề án 6?", "6"),
     ("Đợt cao điểm trấn áp tội phạm toàn quốc bắt đầu từ ngày nào?", "15/12"),
+    ("What rank does Deputy Minister Nguyen Duy Ngoc hold?", "Thượng tướng Nguyễn Duy Ngọc"),
+    # The name after the title is no organisation the quote must name ("Thứ trưởng Bộ …").
+    ("Quân hàm của Thứ trưởng Nguyễn Duy Ngọc là gì?", "Thượng tướng Nguyễn Duy Ngọc"),
 ])
 def test_short_answer_is_the_span_asked(seed_assistant, question, value):
     answer = seed_assistant.ask(question)
