@@ -60,6 +60,10 @@ _HEAD = re.compile(r"\b(?:leads?|heads?|chief|đứng đầu|lãnh đạo|dung d
 ROLE_WEIGHT = 2.0  # a name whose own words (see _persons) hold the most of the question's weight gets this much
 CLOZE = 4  # words either side of the question word matched either side of the span
 _FIRST_YEAR_PATTERN = 4
+_BARE_YEAR_PATTERN = 5
+# A capitalised word (not the sentence's first, not an English month) right before a bare year.
+_NAME_BEFORE = re.compile(r"(?<=\w )(?!(?:January|February|March|April|May|June|July|August|September|October|"
+                          r"November|December)\b)[A-ZĐ][\w-]*\s$")
 _YEAR_ASKED = re.compile(r"\b(?:nam nao|nam may|what year|which year)\b")
 _DAY_ASKED = re.compile(r"\b(?:ngay nao|ngay may|what date|what day|which day)\b")
 _MARKER = re.compile(r"^(?:ngày|năm)\s+", re.IGNORECASE)
@@ -300,6 +304,8 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
                 value = shown  # "khi nào?" → "năm 1943": a bare year fills "năm nào?" only
             if value in asked:
                 continue  # the date the question itself gives
+            if rank == _BARE_YEAR_PATTERN and not year_asked and _NAME_BEFORE.search(sentence[:m.start(1)]):
+                continue  # "Tết Nguyên đán Giáp Thìn 2024", "Euro 2024": the year names the event
             document = _DOCUMENT_NUMBER_BEFORE.search(sentence[max(0, m.start(1) - 40):m.start(1)])
             if document and not re.search(rf"(?<!\d){document.group(1)}(?!\d)", asked):
                 continue  # a document's date answers only a question naming that document

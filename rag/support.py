@@ -65,7 +65,7 @@ PERCENT_UNITS = {"phan", "percent", "percentage"}
 # họp", "20 chiếc xe", "3 đợt kiểm tra"), folded; the counted word may follow within a few words.
 CLASSIFIERS = {"luot", "chiec", "cai", "con", "cuoc", "bo", "ky", "dot", "can", "ngoi", "tam", "qua", "to",
                "ban", "cay", "doi", "loai", "nhom", "hang"}
-MAX_CLASSIFIED_WORDS = 3
+MAX_CLASSIFIED_WORDS = 6
 
 
 @dataclass(frozen=True)
@@ -247,7 +247,7 @@ def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked
     if after is not None and after == number.last + 1 and fold(tokens.words[after]) in CLASSIFIERS:
         found = _unit_in_phrase(tokens, after, unit)
         if found is not None:
-            return sentence[number.start:tokens.matches[found].end()]
+            return sentence[number.start:tokens.matches[_asked_run_end(tokens, found, asked)].end()]
     before = number.first - 1
     if before >= 0 and fold(tokens.words[before]) == unit:
         return sentence[tokens.matches[before].start():number.end]
@@ -255,15 +255,19 @@ def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked
 
 
 def _unit_in_phrase(tokens: _Tokens, classifier: int, unit: str) -> int | None:
-    """The token of `unit` in the few words a classifier leads ("2.000 lượt kỳ họp/cuộc họp"
-    for "bao nhiêu cuộc họp"), words joined by spaces or a slash; None when it is not there."""
+    """The token of `unit` in the few words a classifier leads, which may list several things
+    ("2.000 lượt kỳ họp/cuộc họp, sự kiện" for "bao nhiêu cuộc họp" or "bao nhiêu sự kiện"):
+    words joined by spaces or a slash, and a comma right before the unit itself (not "80 tấm
+    lược, nhiều hơn loài"), up to another number; None when it is not there."""
     i = classifier
     for _ in range(MAX_CLASSIFIED_WORDS):
-        if i + 1 >= len(tokens.words) or tokens.gap(i) not in (" ", "/"):
-            return None
+        if i + 1 >= len(tokens.words) or tokens.gap(i) not in (" ", "/", ", ") or tokens.words[i + 1][0].isdigit():
+            return None  # another number counts what follows it
         i += 1
         if fold(tokens.words[i]) == unit:
             return i
+        if tokens.gap(i - 1) == ", ":
+            return None
     return None
 
 

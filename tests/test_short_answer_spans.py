@@ -78,6 +78,9 @@ def test_a_prize_a_road_or_a_team_is_not_the_person(question, sentence, value):
     ("Hội nghị bàn về mấy nội dung?", "Hội nghị tập trung bàn 4 nội dung chính trong năm 2025.", "4"),
     ("Theo Chỉ thị 3, tỉnh cần ưu tiên mấy nhiệm vụ?",
      "Thực hiện Chỉ thị 3, tỉnh cần ưu tiên 3 nhiệm vụ trọng tâm trong năm 2025.", "3"),
+    # What a classifier leads may be a list, up to the next number.
+    ("Công an bảo vệ bao nhiêu sự kiện?", "Công an bảo vệ 2.000 lượt kỳ họp/cuộc họp, sự kiện chính trị.", "2.000"),
+    ("Đội thu giữ bao nhiêu điện thoại?", "Đội thu giữ 20 chiếc xe máy, 3 chiếc điện thoại và 5 chiếc máy tính.", "3"),
     # "thứ mấy" asks a place in an order, not a count.
     ("Trường đứng thứ mấy trong bảng xếp hạng?",
      "Năm nay trường có 1.200 sinh viên và đứng thứ tư trong bảng xếp hạng.", "thứ tư"),
@@ -88,6 +91,8 @@ def test_a_prize_a_road_or_a_team_is_not_the_person(question, sentence, value):
      "Chiến dịch tiêm chủng diễn ra từ ngày 10/3 đến ngày 30/4/2025 tại tất cả các xã.", "10/3"),
     ("Chiến dịch tiêm chủng kết thúc vào ngày nào?",
      "Chiến dịch tiêm chủng diễn ra từ ngày 10/3 đến ngày 30/4/2025 tại tất cả các xã.", "30/4/2025"),
+    # A year right after a name is part of the name ("Bệnh viện … Hòa Bình 2020").
+    ("Khi nào bệnh viện khai trương?", "Bệnh viện Đa khoa Hòa Bình 2020 khai trương vào tháng 5 năm 2021.", "tháng 5 năm 2021"),
     # A document's date answers a question about that document only.
     ("Khi nào tỉnh khởi công bệnh viện?",
      "Theo Quyết định số 1234/QĐ-UBND ngày 5/6/2023, tỉnh khởi công bệnh viện vào ngày 2/9/2024.", "2/9/2024"),

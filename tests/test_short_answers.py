@@ -70,6 +70,10 @@ def test_who_gets_both_directors_first_with_dates_and_no_vice_chairman(seed_assi
     ("Who chairs the Hanoi People's Council?", "Nguyễn Ngọc Tuấn"),
     ("Thứ trưởng Ngọc nói Hải Phòng phải chú ý mấy vấn đề khi triển khai Đề án 6?", "6"),
     ("Đợt cao điểm trấn áp tội phạm toàn quốc bắt đầu từ ngày nào?", "15/12"),
+    # "Giáp Thìn 2024" names the holiday; the day of the launch answers.
+    ("Khi nào Công an Hà Nội ra quân Tết Giáp Thìn?", "18/12"),
+    # The article counts "2.000 lượt kỳ họp/cuộc họp, sự kiện": this was refused.
+    ("Công an Hà Nội đã bảo vệ an toàn bao nhiêu sự kiện?", "2.000"),
     ("What rank does Deputy Minister Nguyen Duy Ngoc hold?", "Thượng tướng Nguyễn Duy Ngọc"),
     # The name after the title is no organisation the quote must name ("Thứ trưởng Bộ …").
     ("Quân hàm của Thứ trưởng Nguyễn Duy Ngọc là gì?", "Thượng tướng Nguyễn Duy Ngọc"),

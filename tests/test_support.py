@@ -24,6 +24,8 @@ HAI_PHONG_VICE_CHAIR = "Tại buổi lễ, ông Nguyễn Minh Hùng, Phó Chủ 
     ("Bệnh viện tổ chức 3 đợt khám/tư vấn miễn phí.", "tu", True),
     ("Đội cảnh sát thu giữ 20 chiếc mũ bảo hiểm kém chất lượng trên xe.", "xe", False),
     ("Đội cảnh sát kiểm tra 20 người, thu giữ xe máy.", "xe", False),
+    # … and the things it counts may be a list.
+    ("Công an bảo vệ an toàn 2.000 lượt kỳ họp/cuộc họp, sự kiện chính trị.", "su", True),
 ])
 def test_a_count_needs_a_number_of_the_unit_asked(sentence, unit, expected):
     assert _holds_count(sentence, unit) is expected
