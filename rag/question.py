@@ -34,6 +34,16 @@ QUESTION_KINDS = {
         "rank": re.compile(r"\b(?:(?:cap bac|quan ham|quan hàm|hàm) (?:gi|nao)|(?:cap bac|quan ham|quan hàm) .*\bla gi)\b"),
     },
 }
+# "Which minister …?", "Bộ trưởng nào …?": one person asked by what they are (not "which
+# scientists", "nhóm người nào": a group). Read with names left in, as such titles are
+# capitalised ("Which Vice Chairman …").
+WHICH_PERSON = {
+    "en": re.compile(r"\b(?:which|what) (?:vice |deputy )?(?:minister|chairman|chairwoman|director|secretary|"
+                     r"president|official|officer|general|colonel|commander|leader|governor|mayor|player|person|"
+                     r"king|queen|emperor|scientist|author|composer|architect|politician)\b"),
+    "vi": re.compile(r"(?<!nhom )(?<!cac )(?<!nhung )\b(?:nguoi|vi|cau thu|bo truong|thu truong|giam doc|tuong|vua|"
+                     r"hoang de|tac gia|nha khoa hoc) nao\b"),
+}
 QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "ai", "gi", "nao",
                   "sao", "dau", "bao", "nhieu", "khong", "chua", "tell", "list", "explain", "describe", "name"}
 # Greetings, thanks and politeness (folded): a question of these alone asks the articles nothing.
@@ -174,10 +184,12 @@ def question_word_position(words: tuple[Word, ...], written_in: str) -> tuple[in
     found = [(m.start(), kind) for kind, pattern in QUESTION_KINDS[written_in].items() for m in pattern.finditer(text)]
     if written_in == "en":
         found += [(m.start(), None) for m in _OTHER_ENGLISH.finditer(text)]
+    found = [(len(text[:start].split()), kind) for start, kind in found]
+    plain = " ".join(w.syllable for w in words)  # one word for each of `text`
+    found += [(len(plain[:m.start()].split()), "person") for m in WHICH_PERSON[written_in].finditer(plain)]
     if not found:
         return None
-    start, kind = min(found, key=lambda f: f[0])
-    return len(text[:start].split()), kind
+    return min(found, key=lambda f: (f[0], f[1] is None))
 
 
 def parse_question(text: str, language: str | None = None) -> Question:

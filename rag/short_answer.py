@@ -271,9 +271,11 @@ def _persons(sentence: str, question: Question, needs: Requirements, terms: dict
         said = sum(terms.get(w, 0.0) for w in set(role))
         bonus = 0.5 * (words[0] and fold(words[0].lower()) in SURNAMES) + 1.0 * titled + \
             FULL_NAME_BONUS * _full_name(words)
-        out.append((_Found(name, shown, start, end, bonus), said))
-    most = max((said for _, said in out), default=0.0) or 1.0
-    return [replace(f, bonus=f.bonus + ROLE_WEIGHT * said / most) for f, said in out]
+        out.append((_Found(name, shown, start, end, bonus), said, titled))
+    if any(titled for _, _, titled in out):
+        out = [o for o in out if o[2]]  # the title asked names its holder; the others hold other titles
+    most = max((said for _, said, _ in out), default=0.0) or 1.0
+    return [replace(f, bonus=f.bonus + ROLE_WEIGHT * said / most) for f, said, _ in out]
 
 
 def _find(text: str, mark: str, start: int) -> int:

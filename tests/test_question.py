@@ -26,6 +26,11 @@ from rag.question import parse_question
     ("What rank does Hanoi police director Nguyen Hai Trung hold?", "rank"),
     ("Giám đốc Công an tỉnh mang quân hàm gì?", "rank"),
     ("What ranking does the airport hold?", None),
+    # A person asked by what they are; a group is no one person.
+    ("Which Vice Chairman of the People's Committee spoke?", "person"),
+    ("Bộ trưởng nào dự hội nghị?", "person"),
+    ("Which scientists studied the virus?", None),
+    ("Nhóm người nào biểu tình?", None),
     ("Những loại đường hầm nào được xây dựng?", None),
     ("cap bac cua giam doc cong an ha noi la gi", "rank"),
 ])

@@ -77,6 +77,8 @@ def test_who_gets_both_directors_first_with_dates_and_no_vice_chairman(seed_assi
     ("What rank does Deputy Minister Nguyen Duy Ngoc hold?", "Thượng tướng Nguyễn Duy Ngọc"),
     # The name after the title is no organisation the quote must name ("Thứ trưởng Bộ …").
     ("Quân hàm của Thứ trưởng Nguyễn Duy Ngọc là gì?", "Thượng tướng Nguyễn Duy Ngọc"),
+    # "Which minister": a person asked by title; the minister, not the Party secretary beside him.
+    ("Which minister attended the Hanoi police conference?", "Lương Tam Quang"),
 ])
 def test_short_answer_is_the_span_asked(seed_assistant, question, value):
     answer = seed_assistant.ask(question)
