@@ -105,6 +105,12 @@ class Question:
         return None if match is None else tuple(self.folded[len(text[:match.end()].split()):])
 
     @property
+    def ordinal(self) -> bool:
+        """Does it ask a place in an order ("đứng thứ mấy?", "xếp hạng bao nhiêu?"): "thứ ba",
+        "thứ 139", not a count of something?"""
+        return _ORDINAL_ASKED.search(" ".join(self.folded)) is not None
+
+    @property
     def vietnamese(self) -> bool:
         return self.language == "vi"
 
@@ -162,6 +168,7 @@ def question_words(text: str) -> tuple[Word, ...]:
 _OTHER_ENGLISH = re.compile(r"\b(?:which|what(?! year| date| percentage)|why|how(?! many| much))\b")
 
 
+_ORDINAL_ASKED = re.compile(r"\b(?:thu|hang) (?:may|bao nhieu)\b")
 # Question words read as written: folded, "mấy" (how many) is also "máy" (machine) and "mây"
 # (cloud), and "hàm" (rank) is "hầm" (tunnel).
 _WRITTEN_QUESTION_WORDS = {"mấy", "hàm"}

@@ -86,8 +86,7 @@ _PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|trong|gần|in|at|thuộc|near)\s
 # much of … in percent?"): its answer is most often a percentage, so one outranks the other
 # numbers of the sentence (a preference of the short answer, not a requirement of the quotes).
 _RATE_ASKED = re.compile(r"\b(?:ty le|ti le|phan tram|percent|percentage|proportion)\b")
-# "Đứng thứ mấy?", "xếp hạng bao nhiêu?" ask a place in an order: "thứ ba", "thứ 139", not a count.
-_ORDINAL_ASKED = re.compile(r"\b(?:thu|hang) (?:may|bao nhieu)\b")
+# The answer to "đứng thứ mấy?" (Question.ordinal).
 _ORDINAL = re.compile(r"\b(?:thứ|hạng)\s+(?:\d+|nhất|nhì|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\b", re.IGNORECASE)
 _PER_CENT_AFTER = re.compile(r"\s*phần trăm\b", re.IGNORECASE)
 RATE_BONUS = 1.0
@@ -338,7 +337,7 @@ def _period_side_asked(question: Question) -> re.Pattern[str] | None:
 
 
 def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Found]:
-    if _ORDINAL_ASKED.search(" ".join(question.folded)):
+    if question.ordinal:
         return [_Found(m.group(0), m.group(0), m.start(), m.end()) for m in _ORDINAL.finditer(sentence)]
     asked = normalize(question.text)
     rate = not needs.count_unit and _RATE_ASKED.search(" ".join(question.folded)) is not None

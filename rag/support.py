@@ -366,6 +366,8 @@ def _count_unit(question: Question) -> str | None:
     if question.vietnamese:
         if question.counted is None:
             return None
+        if question.ordinal:
+            return ""  # "xếp hạng mấy trên thế giới": a place in an order, no unit counted
         unit = question.counted[0] if question.counted else ""
         return "" if unit in STOPWORDS or unit in _NOT_UNITS else unit
     if _WHAT_PERCENTAGE.search(question.text):

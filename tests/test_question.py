@@ -3,6 +3,7 @@
 import pytest
 
 from rag.question import parse_question
+from rag.support import requirements
 
 
 @pytest.mark.parametrize("text, kind", [
@@ -54,3 +55,12 @@ def test_the_question_word_is_found_after_the_words_before_it() -> None:
 def test_what_a_count_question_counts(text: str, counted: tuple[str, ...] | None) -> None:
     found = parse_question(text).counted
     assert (found[:2] if found is not None else None) == counted
+
+
+def test_a_place_in_an_order_is_no_count_of_what_follows() -> None:
+    # "trên" is no unit the quote must count: the question was refused.
+    question = parse_question("Ngành dệt may của tỉnh được xếp hạng mấy trên cả nước?")
+    assert question.kind == "number" and question.ordinal
+    needs = requirements(question, (), (), lambda term: frozenset())
+    assert needs.count_unit == ""
+    assert not parse_question("Hội nghị bàn về mấy nội dung?").ordinal
