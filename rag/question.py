@@ -22,27 +22,28 @@ QUESTION_KINDS = {
     "en": {
         "person": re.compile(r"\b(who|whom|whose)\b"),
         "number": re.compile(r"\b(how many|how much|what percentage)\b"),
-        "date": re.compile(r"\b(when|what year|what date|which year)\b"),
+        "date": re.compile(r"\b(when|what year|what date|which year|what month|which month|what day|which day)\b"),
         "place": re.compile(r"\bwhere\b"),
         "rank": re.compile(r"\b(?:what|which) (?:is the )?(?:military |police )?rank\b"),
     },
     "vi": {
         "person": re.compile(r"\bai\b"),
-        "number": re.compile(r"\b(?:bao nhieu|mấy(?! gio\b))\b"),
-        "date": re.compile(r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|thoi gian nao)\b"),
+        "number": re.compile(r"\b(?:bao nhieu|(?<!ngay )(?<!thang )(?<!nam )mấy(?! gio\b))\b"),
+        "date": re.compile(r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|thoi gian nao|(?:ngay|thang|nam) mấy)\b"),
         "place": re.compile(r"\b(o dau|tai dau|noi nao|cho nao)\b"),
         "rank": re.compile(r"\b(?:(?:cap bac|quan ham|quan hàm|hàm) (?:gi|nao)|(?:cap bac|quan ham|quan hàm) .*\bla gi)\b"),
     },
 }
 # "Which minister …?", "Bộ trưởng nào …?": one person asked by what they are (not "which
-# scientists", "nhóm người nào": a group). Read with names left in, as such titles are
+# scientists", "nhóm người nào": a group). Folded, "vị nào" is also "đơn vị nào" (which unit)
+# and "tướng nào" "tường nào" (which wall): not listed. Read with names left in, as such titles are
 # capitalised ("Which Vice Chairman …").
 WHICH_PERSON = {
     "en": re.compile(r"\b(?:which|what) (?:vice |deputy )?(?:minister|chairman|chairwoman|director|secretary|"
                      r"president|official|officer|general|colonel|commander|leader|governor|mayor|player|person|"
                      r"king|queen|emperor|scientist|author|composer|architect|politician)\b"),
-    "vi": re.compile(r"(?<!nhom )(?<!cac )(?<!nhung )\b(?:nguoi|vi|cau thu|bo truong|thu truong|giam doc|tuong|vua|"
-                     r"hoang de|tac gia|nha khoa hoc) nao\b"),
+    "vi": re.compile(r"(?<!nhom )(?<!cac )(?<!nhung )\b(?:nguoi|cau thu|bo truong|thu truong|giam doc|vua|hoang de|"
+                     r"tac gia|nha khoa hoc) nao\b"),
 }
 QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "ai", "gi", "nao",
                   "sao", "dau", "bao", "nhieu", "khong", "chua", "tell", "list", "explain", "describe", "name"}

@@ -66,6 +66,8 @@ _NAME_BEFORE = re.compile(r"(?<=\w )(?!(?:January|February|March|April|May|June|
                           r"November|December)\b)[A-ZĐ][\w-]*\s$")
 _YEAR_ASKED = re.compile(r"\b(?:nam nao|nam may|what year|which year)\b")
 _DAY_ASKED = re.compile(r"\b(?:ngay nao|ngay may|what date|what day|which day)\b")
+_MONTH_ASKED = re.compile(r"\b(?:thang nao|thang may|what month|which month)\b")
+_HAS_MONTH = re.compile(r"tháng|\d[/.-]\d", re.IGNORECASE)
 _MARKER = re.compile(r"^(?:ngày|năm)\s+", re.IGNORECASE)
 # A period ("từ ngày 15/12 đến ngày 14/02/2025", "from 1939 to 1945"): a question for when it
 # starts or when it ends takes that side of it, whichever date is the more specific.
@@ -241,12 +243,25 @@ def _fuller_name(word: str, question: Question, context: Sequence[str]) -> tuple
     return next(iter(found.items())) if len(found) == 1 else None
 
 
+def _only_names(question: Question, needs: Requirements) -> bool:
+    """Does the question name a person and ask nothing else ("Lương Tam Quang là ai?", "Who is
+    Vu Thanh Chuong?")? Its content words all stand in names the articles hold."""
+    words = [w.syllable for w in question.words]
+    named = {i + k for i in range(len(words) - 1) if words[i] + words[i + 1] in needs.name_documents for k in (0, 1)}
+    if 1 in named and question.words[0].written[:1].isupper():
+        named.add(0)  # the first word is no name by the question's reading, but "Lương" leads this one
+    content = [i for i, w in enumerate(words) if w not in STOPWORDS]
+    return bool(content) and all(i in named for i in content)
+
+
 def _persons(sentence: str, question: Question, needs: Requirements, terms: dict[str, float],
              context: Sequence[str] = ()) -> list[_Found]:
     """Names, with what the sentence says each one is: the words since the previous name or
     ";" before it, and up to the next name or ";" after it (its title, "ông X, Chủ tịch …").
     A name whose own words hold more of the question's weight says more of what was asked
     ("Jared Allen, người …, dẫn đầu về số lần vật ngã" for "who led in sacks")."""
+    if _only_names(question, needs):
+        return []  # "Lương Tam Quang là ai?": another name in the sentence does not answer it
     runs = _name_runs(sentence, question)
     head_asked = bool(needs.title) or bool(_HEAD.search(question.text))
     out = []
@@ -293,6 +308,7 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
     asked = normalize(question.text)
     year_asked = bool(_YEAR_ASKED.search(" ".join(question.folded)))
     day_asked = bool(_DAY_ASKED.search(" ".join(question.folded)))
+    month_asked = bool(_MONTH_ASKED.search(" ".join(question.folded)))
     side = _period_side_asked(question)
     for rank, pattern in enumerate(_DATE_PATTERNS):
         for m in pattern.finditer(sentence):
@@ -314,6 +330,8 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
             # year is what the question asks.
             if day_asked and rank >= _FIRST_YEAR_PATTERN:
                 continue  # a year does not say which day
+            if month_asked and not _HAS_MONTH.search(shown):
+                continue  # nor which month
             if year_asked and rank == len(_DATE_PATTERNS) - 1:
                 continue  # nor a month which year
             if year_asked:

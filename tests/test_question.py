@@ -32,6 +32,9 @@ from rag.support import requirements
     ("Bộ trưởng nào dự hội nghị?", "person"),
     ("Which scientists studied the virus?", None),
     ("Nhóm người nào biểu tình?", None),
+    ("Lực lượng cơ động thuộc đơn vị nào?", None),  # "đơn vị nào" (which unit), not "vị nào"
+    ("Bộ trưởng đến thăm tỉnh vào tháng mấy?", "date"),
+    ("In which month did the minister visit the province?", "date"),
     ("Những loại đường hầm nào được xây dựng?", None),
     ("cap bac cua giam doc cong an ha noi la gi", "rank"),
 ])
@@ -51,6 +54,7 @@ def test_the_question_word_is_found_after_the_words_before_it() -> None:
     ("Nhà máy có bao nhiêu công nhân?", ("cong", "nhan")),
     ("Công ty có mấy nhà máy?", ("nha", "may")),
     ("Ai là giám đốc nhà máy?", None),
+    ("Bộ trưởng đến thăm tỉnh vào tháng mấy?", None),
 ])
 def test_what_a_count_question_counts(text: str, counted: tuple[str, ...] | None) -> None:
     found = parse_question(text).counted

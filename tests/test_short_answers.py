@@ -77,6 +77,8 @@ def test_who_gets_both_directors_first_with_dates_and_no_vice_chairman(seed_assi
     ("What rank does Deputy Minister Nguyen Duy Ngoc hold?", "Thượng tướng Nguyễn Duy Ngọc"),
     # The name after the title is no organisation the quote must name ("Thứ trưởng Bộ …").
     ("Quân hàm của Thứ trưởng Nguyễn Duy Ngọc là gì?", "Thượng tướng Nguyễn Duy Ngọc"),
+    # "tháng mấy" asks a month: not a year, not Resolution 45's date in the best quote.
+    ("Bộ trưởng Tô Lâm đến Hải Phòng vào tháng mấy?", "9/5"),
     # "Which minister": a person asked by title; the minister, not the Party secretary beside him.
     ("Which minister attended the Hanoi police conference?", "Lương Tam Quang"),
 ])
@@ -92,6 +94,13 @@ def test_a_given_name_alone_is_answered_with_the_full_name(seed_assistant):
     answer = seed_assistant.ask("Who is the Deputy Minister of Public Security?")
     assert answer.short is not None and answer.short.value == "Nguyễn Duy Ngọc"
     assert "Colonel General Nguyễn Duy Ngọc" in answer.short.text
+
+
+@pytest.mark.parametrize("question", ["Lương Tam Quang là ai?", "Who is Vu Thanh Chuong?"])
+def test_who_someone_named_is_gets_no_other_name(seed_assistant, question):
+    # The Party secretary listed next to the minister was the short answer to the first.
+    answer = seed_assistant.ask(question)
+    assert not answer.abstained and answer.short is None
 
 
 def test_no_short_answer_for_a_question_that_asks_no_fact(seed_assistant):
