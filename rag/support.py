@@ -33,6 +33,8 @@ TITLES = sorted([("giam", "doc"), ("chu", "tich"), ("bi", "thu"), ("tong", "bi",
                  ("truong", "doan"), ("truong", "ban"), ("truong", "phong"), ("tong", "giam", "doc")],
                 key=len, reverse=True)
 DEPUTY = "pho"
+# Words before a one-syllable place ("Công an Huế", "TP Vinh"), folded.
+_PLACE_BEFORE_SINGLE = [("cong", "an"), ("thanh", "pho"), ("tinh",), ("quan",), ("huyen",), ("xa",), ("phuong",)]
 _VAGUE_LEADER = re.compile(r"\b(?:leads?|heads?|chief)\b", re.IGNORECASE)
 # An abbreviated organisation and the first syllable of its written-out form.
 ORGANISATION_ABBREVIATIONS = {"ubnd": "uy", "hdnd": "hoi"}
@@ -335,7 +337,23 @@ def _names(words: list[Word], known_names: Container[str], vocabulary: Container
              and a.syllable + b.syllable in known_names]
     unknown = next((" ".join(w.written for w in run[:MAX_NAME_SYLLABLES]) for run in _name_runs(words, vocabulary, casual)
                     if not any(a.syllable + b.syllable in vocabulary for a, b in zip(run, run[1:]))), "")
-    return known, unknown
+    return known, unknown or _unknown_single_name(words, vocabulary)
+
+
+def _unknown_single_name(words: list[Word], vocabulary: Container[str]) -> str:
+    """A one-syllable place the corpus does not hold at all ("Công an Huế", "Hue police"):
+    capitalised, shaped like a Vietnamese syllable, alone, and written as a place ("Yuan",
+    "AAA" or "UN" elsewhere in a question may be written differently in the articles)."""
+    syllables = [w.syllable for w in words]
+    for i, word in enumerate(words):
+        neighbours = words[i - 1:i] + words[i + 1:i + 2]
+        if not word.capital or word.written.isupper() or not looks_vietnamese(word.syllable) \
+                or word.syllable in vocabulary or any(n.capital for n in neighbours):
+            continue
+        before, after = tuple(syllables[max(0, i - 2):i]), syllables[i + 1:i + 2]
+        if any(before[len(before) - len(p):] == p for p in _PLACE_BEFORE_SINGLE) or after in (["police"], ["city"], ["province"]):
+            return word.written
+    return ""
 
 
 def _title(question: str, words: list[Word], vietnamese: bool, casual: bool,
