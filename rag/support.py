@@ -337,17 +337,18 @@ def _names(words: list[Word], known_names: Container[str], vocabulary: Container
              and a.syllable + b.syllable in known_names]
     unknown = next((" ".join(w.written for w in run[:MAX_NAME_SYLLABLES]) for run in _name_runs(words, vocabulary, casual)
                     if not any(a.syllable + b.syllable in vocabulary for a, b in zip(run, run[1:]))), "")
-    return known, unknown or _unknown_single_name(words, vocabulary)
+    return known, unknown or _unknown_single_name(words, vocabulary, casual)
 
 
-def _unknown_single_name(words: list[Word], vocabulary: Container[str]) -> str:
+def _unknown_single_name(words: list[Word], vocabulary: Container[str], casual: bool) -> str:
     """A one-syllable place the corpus does not hold at all ("Công an Huế", "Hue police"):
-    capitalised, shaped like a Vietnamese syllable, alone, and written as a place ("Yuan",
-    "AAA" or "UN" elsewhere in a question may be written differently in the articles)."""
+    capitalised (or in a question typed in lower case), shaped like a Vietnamese syllable, alone,
+    and written as a place. "Yuan", "AAA" or "UN" elsewhere in a question may be written
+    differently in the articles ("nhà Nguyên")."""
     syllables = [w.syllable for w in words]
     for i, word in enumerate(words):
         neighbours = words[i - 1:i] + words[i + 1:i + 2]
-        if not word.capital or word.written.isupper() or not looks_vietnamese(word.syllable) \
+        if not (word.capital or casual) or word.written.isupper() or not looks_vietnamese(word.syllable) \
                 or word.syllable in vocabulary or any(n.capital for n in neighbours):
             continue
         before, after = tuple(syllables[max(0, i - 2):i]), syllables[i + 1:i + 2]
