@@ -21,7 +21,8 @@ _WORD = re.compile(r"\w+")
 QUESTION_KINDS = {
     "en": {
         "person": re.compile(r"\b(who|whom|whose)\b"),
-        "number": re.compile(r"\b(how many|how much|what percentage)\b"),
+        "number": re.compile(r"\b(how many|how much|what percentage|"
+                             r"what (?:is|was|are|were) the (?:[\w'-]+ ){0,4}?(?:rate|percentage|proportion))\b"),
         "date": re.compile(r"\b(when|what year|what date|which year|what month|which month|what day|which day)\b"),
         "place": re.compile(r"\bwhere\b"),
         "rank": re.compile(r"\b(?:what|which) (?:is the )?(?:military |police )?rank\b"),

@@ -43,7 +43,8 @@ PLACE_WORDS = (("thanh", "pho"), ("tinh",))
 MAX_PLACE_SYLLABLES = 4
 MAX_NAME_SYLLABLES = 4  # of an unknown name, as shown in the abstention
 
-_WHAT_PERCENTAGE = re.compile(r"\bwhat (?:percentage|percent)\b", re.IGNORECASE)
+_WHAT_PERCENTAGE = re.compile(r"\bwhat (?:percentage|percent|(?:is|was|are|were) the (?:[\w'-]+ ){0,4}?(?:rate|"
+                              r"percentage|proportion))\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w'-]+){0,3})", re.IGNORECASE)
 # "một" and "năm" are left out: mostly the article "a" ("một nhiệm vụ") and "year".
 _NUMBER_WORDS = {"hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mười", "mươi", "trăm",

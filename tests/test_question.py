@@ -35,6 +35,7 @@ from rag.support import requirements
     ("Lực lượng cơ động thuộc đơn vị nào?", None),  # "đơn vị nào" (which unit), not "vị nào"
     ("Bộ trưởng đến thăm tỉnh vào tháng mấy?", "date"),
     ("In which month did the minister visit the province?", "date"),
+    ("What was the vaccination rate in the province last year?", "number"),
     ("Những loại đường hầm nào được xây dựng?", None),
     ("cap bac cua giam doc cong an ha noi la gi", "rank"),
 ])

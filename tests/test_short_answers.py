@@ -77,6 +77,8 @@ def test_who_gets_both_directors_first_with_dates_and_no_vice_chairman(seed_assi
     ("What rank does Deputy Minister Nguyen Duy Ngoc hold?", "Thượng tướng Nguyễn Duy Ngọc"),
     # The name after the title is no organisation the quote must name ("Thứ trưởng Bộ …").
     ("Quân hàm của Thứ trưởng Nguyễn Duy Ngọc là gì?", "Thượng tướng Nguyễn Duy Ngọc"),
+    # "What was the … rate" asks a percentage, like "what percentage".
+    ("What was the crime reduction rate in Hanoi in 2024?", "17,1%"),
     # "tháng mấy" asks a month: not a year, not Resolution 45's date in the best quote.
     ("Bộ trưởng Tô Lâm đến Hải Phòng vào tháng mấy?", "9/5"),
     # "Which minister": a person asked by title; the minister, not the Party secretary beside him.
