@@ -73,8 +73,8 @@ _MARKER = re.compile(r"^(?:ngày|năm)\s+", re.IGNORECASE)
 # starts or when it ends takes that side of it, whichever date is the more specific.
 _START_ASKED = re.compile(r"\b(?:bat dau|khoi dau|start|starts|started|begin|begins|began|tu khi nao|tu ngay nao|"
                           r"tu nam nao|tu bao gio)\b")
-_END_ASKED = re.compile(r"\b(?:ket thuc|cham dut|den khi nao|den ngay nao|den nam nao|den bao gio|end|ends|ended|"
-                        r"finish|finishes|finished|until when)\b")
+_END_ASKED = re.compile(r"\b(?:ket thuc|cham dut|(?:den|toi) (?:khi nao|ngay nao|nam nao|thang nao|bao gio)|end|ends|"
+                        r"ended|finish|finishes|finished|until (?:when|what|which)|by (?:when|what year))\b")
 _START_BEFORE = re.compile(r"\b(?:từ|from|since)\s+(?:(?:ngày|năm)\s+)?$", re.IGNORECASE)
 _END_BEFORE = re.compile(r"(?:\b(?:đến|tới|until|to|through)\s+(?:(?:ngày|năm)\s+)?|\d\s*[-–]\s*)$", re.IGNORECASE)
 PERIOD_SIDE_BONUS = 1.0

@@ -89,6 +89,7 @@ def test_a_prize_a_road_or_a_team_is_not_the_person(question, sentence, value):
      "Chiến dịch tiêm chủng diễn ra từ ngày 10/3 đến ngày 30/4/2025 tại tất cả các xã.", "10/3"),
     ("When does the vaccination campaign start?",
      "Chiến dịch tiêm chủng diễn ra từ ngày 10/3 đến ngày 30/4/2025 tại tất cả các xã.", "10/3"),
+    ("Until what year will the water project run?", "Dự án nước sạch được triển khai từ năm 2021 đến năm 2025.", "2025"),
     ("Chiến dịch tiêm chủng kết thúc vào ngày nào?",
      "Chiến dịch tiêm chủng diễn ra từ ngày 10/3 đến ngày 30/4/2025 tại tất cả các xã.", "30/4/2025"),
     # A year right after a name is part of the name ("Bệnh viện … Hòa Bình 2020").
