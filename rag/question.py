@@ -43,8 +43,8 @@ WHICH_PERSON = {
     "en": re.compile(r"\b(?:which|what) (?:vice |deputy )?(?:minister|chairman|chairwoman|director|secretary|"
                      r"president|official|officer|general|colonel|commander|leader|governor|mayor|player|person|"
                      r"king|queen|emperor|scientist|author|composer|architect|politician)\b"),
-    "vi": re.compile(r"(?<!nhom )(?<!cac )(?<!nhung )\b(?:nguoi|cau thu|bo truong|thu truong|giam doc|vua|hoang de|"
-                     r"tac gia|nha khoa hoc) nao\b"),
+    "vi": re.compile(r"(?<!nhom )(?<!cac )(?<!nhung )\b(?:nguoi|cau thu|bo truong|thu truong|giam doc|bac si|vua|"
+                     r"hoang de|tac gia|nha khoa hoc) nao\b"),
 }
 QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "ai", "gi", "nao",
                   "sao", "dau", "bao", "nhieu", "khong", "chua", "tell", "list", "explain", "describe", "name"}

@@ -32,7 +32,7 @@ _NOT_PERSON_HEADS = {"cong", "bo", "uy", "ubnd", "hdnd", "thanh", "tinh", "quan"
                      "dang", "ban", "hoi", "doan", "so", "cuc", "vien", "truong", "nghi", "de", "tet", "le",
                      "dai", "trung", "viet", "nha", "chinh", "quoc", "toa", "mat", "lien", "tong", "thu", "pho",
                      "giam", "chu", "bi", "thuong", "thieu", "ngay", "thang", "nam", "tai", "theo", "trong",
-                     "sau", "khi", "nhung", "cac", "mot", "voi", "do", "con", "anh", "ong", "ba"}
+                     "sau", "khi", "nhung", "cac", "mot", "voi", "do", "con", "anh", "ong", "ba", "benh", "khoa"}
 # Lower-case words inside foreign names, between capitalised ones.
 NAME_PARTICLES = {"de", "del", "della", "der", "den", "van", "von", "da", "di", "du", "dos", "al", "bin", "ibn", "la", "le"}
 # First words of a capitalised run that make it a place or a thing, not a person: seas, rivers,
@@ -49,6 +49,7 @@ _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown
     re.compile(r"(?:ngày\s+)?(\d{1,2} tháng \d{1,2}(?:,? năm \d{3,4})?)", re.IGNORECASE),
     re.compile(r"(?:ngày\s+)(\d{1,2}[/.]\d{1,2})(?![/.,]?\d)", re.IGNORECASE),
     re.compile(r"(?<![\d/.,])(\d{1,2}/\d{1,2})(?![/.,]?\d)"),
+    re.compile(r"(?:tháng\s+)?(?<![\d/.,])((?:0?[1-9]|1[0-2])/\d{4})(?![/.,]?\d)", re.IGNORECASE),  # "tháng 6/2023"
     re.compile(r"(\d[\d.,]*(?: (?:nghìn|triệu|tỷ))? năm trước|(?:năm )?\d[\d.,]* BP\b|"
                r"(?:tháng \d{1,2},? )?năm \d{3,4}(?! năm)|tháng \d{1,2},? \d{4}|những năm \d{3,4}|"
                r"thế kỷ (?:thứ )?[\dIVXLC]+)", re.IGNORECASE),
@@ -59,8 +60,8 @@ _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown
 _HEAD = re.compile(r"\b(?:leads?|heads?|chief|đứng đầu|lãnh đạo|dung dau|lanh dao)\b", re.IGNORECASE)
 ROLE_WEIGHT = 2.0  # a name whose own words (see _persons) hold the most of the question's weight gets this much
 CLOZE = 4  # words either side of the question word matched either side of the span
-_FIRST_YEAR_PATTERN = 4
-_BARE_YEAR_PATTERN = 5
+_FIRST_YEAR_PATTERN = 4  # a month and year, then years: no day
+_BARE_YEAR_PATTERN = 6
 # A capitalised word (not the sentence's first, not an English month) right before a bare year.
 _NAME_BEFORE = re.compile(r"(?<=\w )(?!(?:January|February|March|April|May|June|July|August|September|October|"
                           r"November|December)\b)[A-ZĐ][\w-]*\s$")
@@ -334,6 +335,8 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
                 continue  # nor which month
             if year_asked and rank == len(_DATE_PATTERNS) - 1:
                 continue  # nor a month which year
+            if year_asked and rank == _FIRST_YEAR_PATTERN:
+                value = value.split("/")[1]  # "tháng 6/2023" for "năm nào?": 2023
             if year_asked:
                 bonus = 0.6 if rank >= _FIRST_YEAR_PATTERN else 0.0
             else:
@@ -526,7 +529,7 @@ DIGIT_WORDS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, 
                "tám": 8, "chín": 9}
 _FULL_DATE = re.compile(r"^(?:ngày )?(\d{1,2}) tháng (\d{1,2}),? (?:năm )?(\d{3,4})$", re.IGNORECASE)
 _NUMERIC_DATE = re.compile(r"^(?:ngày )?(\d{1,2})[/.-](\d{1,2})(?:[/.-](\d{4}))?$", re.IGNORECASE)
-_MONTH_YEAR = re.compile(r"^tháng (\d{1,2}),? (?:năm )?(\d{3,4})$", re.IGNORECASE)
+_MONTH_YEAR = re.compile(r"^tháng (\d{1,2}),? (?:năm )?(\d{3,4})$|^(?:tháng )?(\d{1,2})/(\d{4})$", re.IGNORECASE)
 _DAY_MONTH = re.compile(r"^(?:ngày )?(\d{1,2}) tháng (\d{1,2})$", re.IGNORECASE)
 _MONTH = re.compile(r"^tháng (\d{1,2})$", re.IGNORECASE)
 _YEAR_ONLY = re.compile(r"^năm (\d{3,4})$", re.IGNORECASE)
@@ -567,8 +570,8 @@ def english_date(text: str) -> str:
         valid = month and 1 <= int(m.group(1)) <= 31
         return " ".join(p for p in (str(int(m.group(1))), month, m.group(3)) if p) if valid else text
     if m := _MONTH_YEAR.match(text):
-        month = _month(m.group(1))
-        return f"{month} {m.group(2)}" if month else text
+        month = _month(m.group(1) or m.group(3))
+        return f"{month} {m.group(2) or m.group(4)}" if month else text
     if m := _DAY_MONTH.match(text):
         month = _month(m.group(2))
         return f"{int(m.group(1))} {month}" if month else text

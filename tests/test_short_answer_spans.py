@@ -94,6 +94,14 @@ def test_a_prize_a_road_or_a_team_is_not_the_person(question, sentence, value):
      "Chiến dịch tiêm chủng diễn ra từ ngày 10/3 đến ngày 30/4/2025 tại tất cả các xã.", "30/4/2025"),
     # A year right after a name is part of the name ("Bệnh viện … Hòa Bình 2020").
     ("Khi nào bệnh viện khai trương?", "Bệnh viện Đa khoa Hòa Bình 2020 khai trương vào tháng 5 năm 2021.", "tháng 5 năm 2021"),
+    # A month and year as news writes it ("tháng 6/2023"); the year alone for "năm nào?".
+    ("Thuốc được cấp phép khi nào?", "Thuốc được Cục Quản lý Dược cấp phép lưu hành vào tháng 6/2023.", "6/2023"),
+    ("Thuốc được cấp phép vào năm nào?", "Thuốc được Cục Quản lý Dược cấp phép lưu hành vào tháng 6/2023.", "2023"),
+    # A hospital after a title is no person; a doctor asked by "bác sĩ nào" is one.
+    ("Who is the director of Bach Mai Hospital?",
+     "PGS.TS Đào Xuân Cơ, Giám đốc Bệnh viện Bạch Mai, cho biết bệnh viện đã tiếp nhận 120 ca.", "Đào Xuân Cơ"),
+    ("Bác sĩ nào điều trị cho bệnh nhân?", "TS.BS Phạm Minh Tuấn đã trực tiếp điều trị cho bệnh nhân trong 3 tuần.",
+     "Phạm Minh Tuấn"),
     # A document's date answers a question about that document only.
     ("Khi nào tỉnh khởi công bệnh viện?",
      "Theo Quyết định số 1234/QĐ-UBND ngày 5/6/2023, tỉnh khởi công bệnh viện vào ngày 2/9/2024.", "2/9/2024"),
@@ -137,6 +145,7 @@ def test_a_sea_is_not_a_person():
     ("date", "7 tháng 2 năm 2016", "ngày 7 tháng 2 năm 2016", "7 February 2016"),
     ("date", "18/12", "ngày 18/12", "18 December"),
     ("date", "2016", "năm 2016", "2016"),
+    ("date", "6/2023", "tháng 6/2023", "June 2023"),
     ("number", "3,5 triệu", "3,5 triệu người", "3.5 million"),
     ("number", "12.500", "12.500 lượt", "12,500"),
     ("number", "mười một", "mười một vụ", "11"),
