@@ -69,6 +69,10 @@ PERCENT_UNITS = {"phan", "percent", "percentage"}
 CLASSIFIERS = {"luot", "chiec", "cai", "con", "cuoc", "bo", "ky", "dot", "can", "ngoi", "tam", "qua", "to",
                "ban", "cay", "doi", "loai", "nhom", "hang"}
 MAX_CLASSIFIED_WORDS = 6
+# What a question counts and the words the articles count it with, folded first syllables: money
+# is counted in a currency, cases ("ca") also as "trường hợp".
+UNIT_EQUIVALENTS = {"tien": {"dong", "usd", "vnd", "do", "euro", "yen", "bang", "ty", "trieu"}, "ca": {"truong"},
+                    "truong": {"ca"}}
 
 
 @dataclass(frozen=True)
@@ -197,7 +201,7 @@ def _starts_number(tokens: _Tokens, i: int, unit: str) -> bool:
     word = tokens.words[i]
     if word == "năm":
         following = tokens.words[i + 1] if tokens.joined(i) else None
-        return following is not None and (following in _MAGNITUDES or bool(unit) and fold(following) == unit)
+        return following is not None and (following in _MAGNITUDES or bool(unit) and _is_unit(following, unit))
     if word == "trăm" and i > 0 and tokens.words[i - 1] == "phần":
         return False
     return word[0].isdigit() or word in _NUMBER_WORDS
@@ -242,7 +246,7 @@ def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked
     those places."""
     value = sentence[number.start:number.end]
     after = _word_after(tokens, number.last)
-    if after is not None and fold(tokens.words[after]) == unit:
+    if after is not None and _is_unit(tokens.words[after], unit):
         stop = _asked_run_end(tokens, after, asked)
         if after > number.last + 1:
             return f"{value} {sentence[tokens.matches[after].start():tokens.matches[stop].end()]}"
@@ -252,9 +256,16 @@ def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked
         if found is not None:
             return sentence[number.start:tokens.matches[_asked_run_end(tokens, found, asked)].end()]
     before = number.first - 1
-    if before >= 0 and fold(tokens.words[before]) == unit:
+    if before >= 0 and _is_unit(tokens.words[before], unit):
         return sentence[tokens.matches[before].start():number.end]
     return None
+
+
+def _is_unit(word: str, unit: str) -> bool:
+    """Is `word` (as written) the unit asked, or a word that counts the same thing ("bao nhiêu
+    tiền" → "1,2 tỷ đồng", "bao nhiêu ca tử vong" → "12 trường hợp tử vong")?"""
+    folded = fold(word)
+    return folded == unit or folded in UNIT_EQUIVALENTS.get(unit, ())
 
 
 def _unit_in_phrase(tokens: _Tokens, classifier: int, unit: str) -> int | None:
@@ -267,7 +278,7 @@ def _unit_in_phrase(tokens: _Tokens, classifier: int, unit: str) -> int | None:
         if i + 1 >= len(tokens.words) or tokens.gap(i) not in (" ", "/", ", ") or tokens.words[i + 1][0].isdigit():
             return None  # another number counts what follows it
         i += 1
-        if fold(tokens.words[i]) == unit:
+        if _is_unit(tokens.words[i], unit):
             return i
         if tokens.gap(i - 1) == ", ":
             return None

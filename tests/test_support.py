@@ -24,6 +24,11 @@ HAI_PHONG_VICE_CHAIR = "Tại buổi lễ, ông Nguyễn Minh Hùng, Phó Chủ 
     ("Bệnh viện tổ chức 3 đợt khám/tư vấn miễn phí.", "tu", True),
     ("Đội cảnh sát thu giữ 20 chiếc mũ bảo hiểm kém chất lượng trên xe.", "xe", False),
     ("Đội cảnh sát kiểm tra 20 người, thu giữ xe máy.", "xe", False),
+    # Money is counted in a currency, cases also as "trường hợp".
+    ("Tổng chi phí điều trị lên tới 1,2 tỷ đồng.", "tien", True),
+    ("Mạng lưới sẽ nhận được 5 triệu đô la tiền mặt.", "tien", True),
+    ("Bệnh viện có quy mô 1.000 giường bệnh.", "tien", False),
+    ("Cả nước ghi nhận 12 trường hợp tử vong do sốt xuất huyết.", "ca", True),
     # … and the things it counts may be a list.
     ("Công an bảo vệ an toàn 2.000 lượt kỳ họp/cuộc họp, sự kiện chính trị.", "su", True),
 ])
