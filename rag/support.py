@@ -70,9 +70,10 @@ CLASSIFIERS = {"luot", "chiec", "cai", "con", "cuoc", "bo", "ky", "dot", "can", 
                "ban", "cay", "doi", "loai", "nhom", "hang"}
 MAX_CLASSIFIED_WORDS = 6
 # What a question counts and the words the articles count it with, folded first syllables: money
-# is counted in a currency, cases ("ca") also as "trường hợp".
-UNIT_EQUIVALENTS = {"tien": {"dong", "usd", "vnd", "do", "euro", "yen", "bang", "ty", "trieu"}, "ca": {"truong"},
-                    "truong": {"ca"}}
+# is counted in a currency; cases as "vụ" (police news), "ca" or "trường hợp" (health news), and
+# an English question's "cases" is read as "vụ án" (rag/glossary.py).
+UNIT_EQUIVALENTS = {"tien": {"dong", "usd", "vnd", "do", "euro", "yen", "bang", "ty", "trieu"},
+                    "ca": {"truong", "vu"}, "truong": {"ca", "vu"}, "vu": {"ca", "truong"}}
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ HAI_PHONG_VICE_CHAIR = "Tại buổi lễ, ông Nguyễn Minh Hùng, Phó Chủ 
     ("Mạng lưới sẽ nhận được 5 triệu đô la tiền mặt.", "tien", True),
     ("Bệnh viện có quy mô 1.000 giường bệnh.", "tien", False),
     ("Cả nước ghi nhận 12 trường hợp tử vong do sốt xuất huyết.", "ca", True),
+    ("Thành phố ghi nhận 12.345 ca mắc sốt xuất huyết.", "vu", True),  # "How many dengue cases …?"
     # … and the things it counts may be a list.
     ("Công an bảo vệ an toàn 2.000 lượt kỳ họp/cuộc họp, sự kiện chính trị.", "su", True),
 ])
