@@ -15,14 +15,15 @@ from rag.text import EXPANSIONS, STOPWORDS, detect_language, fold, foreign_langu
 
 _WORD = re.compile(r"\w+")
 
+# "What was the crime reduction rate …?": a percentage asked (rag/support.py reads the same).
+RATE_QUESTION = r"what (?:is|was|are|were) the (?:[\w'-]+ ){0,4}?(?:rate|percentage|proportion)"
 # What the question asks for, read on its folded words, in the language it is written in: a
 # Vietnamese question's "WHO" is the health organisation and its "Doctor Who" a series, an
 # English question's "AI" is artificial intelligence; neither asks for a person.
 QUESTION_KINDS = {
     "en": {
         "person": re.compile(r"\b(who|whom|whose)\b"),
-        "number": re.compile(r"\b(how many|how much|what percentage|"
-                             r"what (?:is|was|are|were) the (?:[\w'-]+ ){0,4}?(?:rate|percentage|proportion))\b"),
+        "number": re.compile(rf"\b(how many|how much|what percentage|{RATE_QUESTION})\b"),
         "date": re.compile(r"\b(when|what year|what date|which year|what month|which month|what day|which day)\b"),
         "place": re.compile(r"\bwhere\b"),
         "rank": re.compile(r"\b(?:what|which) (?:is the )?(?:military |police )?rank\b"),
@@ -99,6 +100,12 @@ class Question:
         return position[0] if position else len(self.words)
 
     @functools.cached_property
+    def folded_text(self) -> str:
+        """The folded syllables joined by spaces, for the patterns that read what is asked
+        ("nam nao", "bat dau"); joined once, as the span finder reads it for every quoted sentence."""
+        return " ".join(self.folded)
+
+    @functools.cached_property
     def counted(self) -> tuple[str, ...] | None:
         """The folded syllables after a Vietnamese "how many" ("bao nhiêu vụ án …", "mấy vấn
         đề" → vấn, đề): what it counts starts there. None when it asks no count."""
@@ -110,7 +117,7 @@ class Question:
     def ordinal(self) -> bool:
         """Does it ask a place in an order ("đứng thứ mấy?", "xếp hạng bao nhiêu?"): "thứ ba",
         "thứ 139", not a count of something?"""
-        return _ORDINAL_ASKED.search(" ".join(self.folded)) is not None
+        return _ORDINAL_ASKED.search(self.folded_text) is not None
 
     @property
     def vietnamese(self) -> bool:

@@ -307,9 +307,9 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
     taken: list[tuple[int, int]] = []
     out = []
     asked = normalize(question.text)
-    year_asked = bool(_YEAR_ASKED.search(" ".join(question.folded)))
-    day_asked = bool(_DAY_ASKED.search(" ".join(question.folded)))
-    month_asked = bool(_MONTH_ASKED.search(" ".join(question.folded)))
+    year_asked = bool(_YEAR_ASKED.search(question.folded_text))
+    day_asked = bool(_DAY_ASKED.search(question.folded_text))
+    month_asked = bool(_MONTH_ASKED.search(question.folded_text))
     side = _period_side_asked(question)
     for rank, pattern in enumerate(_DATE_PATTERNS):
         for m in pattern.finditer(sentence):
@@ -349,10 +349,9 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
 
 def _period_side_asked(question: Question) -> re.Pattern[str] | None:
     """What stands before the side of a period the question asks for: its start or its end."""
-    folded = " ".join(question.folded)
-    if _START_ASKED.search(folded):
+    if _START_ASKED.search(question.folded_text):
         return _START_BEFORE
-    if _END_ASKED.search(folded):
+    if _END_ASKED.search(question.folded_text):
         return _END_BEFORE
     return None
 
@@ -361,7 +360,7 @@ def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Fo
     if question.ordinal:
         return [_Found(m.group(0), m.group(0), m.start(), m.end()) for m in _ORDINAL.finditer(sentence)]
     asked = normalize(question.text)
-    rate = not needs.count_unit and _RATE_ASKED.search(" ".join(question.folded)) is not None
+    rate = not needs.count_unit and _RATE_ASKED.search(question.folded_text) is not None
     out = []
     for value, shown, start, end in count_spans(sentence, needs.count_unit or "", _unit_phrase(question)):
         if not needs.count_unit and re.fullmatch(r"[\d.,]+", value) and \

@@ -24,7 +24,7 @@ from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
 from rag.glossary import vietnamese_equivalents
-from rag.question import Question, Word
+from rag.question import RATE_QUESTION, Question, Word
 from rag.text import STOPWORDS, fold, folded_syllables, normalize
 
 # Titles a "who" question asks for (folded syllables), longest first so "tong bi thu" wins.
@@ -43,8 +43,7 @@ PLACE_WORDS = (("thanh", "pho"), ("tinh",))
 MAX_PLACE_SYLLABLES = 4
 MAX_NAME_SYLLABLES = 4  # of an unknown name, as shown in the abstention
 
-_WHAT_PERCENTAGE = re.compile(r"\bwhat (?:percentage|percent|(?:is|was|are|were) the (?:[\w'-]+ ){0,4}?(?:rate|"
-                              r"percentage|proportion))\b", re.IGNORECASE)
+_WHAT_PERCENTAGE = re.compile(rf"\bwhat (?:percentage|percent)\b|\b{RATE_QUESTION}\b", re.IGNORECASE)
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w'-]+){0,3})", re.IGNORECASE)
 # "một" and "năm" are left out: mostly the article "a" ("một nhiệm vụ") and "year".
 _NUMBER_WORDS = {"hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mười", "mươi", "trăm",
