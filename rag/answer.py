@@ -16,7 +16,7 @@ import numpy as np
 
 from rag.corpus import UNKNOWN_DATE
 from rag.retrieval import DocumentHit, Retrieval
-from rag.short_answer import ShortAnswer, Span, find_span, question_terms, short_answer
+from rag.short_answer import ShortAnswer, Span, asks_role, find_span, question_terms, short_answer
 from rag.text import STOPWORDS, folded_syllables, with_bigrams
 
 # Sentence score = cosine(question, sentence) + OVERLAP_WEIGHT * the rarity-weighted share of the
@@ -47,6 +47,7 @@ RIVAL_RELEVANCE = 0.6
 UNKNOWN_PENALTY = OVERLAP_WEIGHT
 MIN_WORDS = 5
 CANDIDATE_DOCUMENTS = 5
+POST_CANDIDATES = 30  # sentences searched for a named person's post (see _with_post)
 
 
 LABELS = {
@@ -256,6 +257,24 @@ def refusal(retrieval: Retrieval) -> str | None:
     return None
 
 
+def _with_post(retrieval: Retrieval, chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+    """For a question asking what a named person is, the best sentence that writes their post
+    beside their name, first, when no chosen quote does: "Who is Bui Quang Binh?" is quoted the
+    sentences most like the question ("Thiếu tướng Bùi Quang Bình nhấn mạnh …"), while the answer
+    is "Thiếu tướng Bùi Quang Bình, Giám đốc Công an TP.Hải Phòng, đã kêu gọi …"."""
+    question, needs = retrieval.parsed, retrieval.requirements
+    if not asks_role(question, needs):
+        return chosen
+    terms = question_terms(question, retrieval.term_weights)
+
+    def post(c: Candidate) -> object:
+        return find_span(_sentence(c), question, needs, terms, [p.chunk.text for p in c.document.passages])
+    if any(post(c) for c in chosen):
+        return chosen
+    best = next((c for c in candidates[:POST_CANDIDATES] if c not in chosen and post(c)), None)
+    return chosen if best is None else [best, *chosen[:MAX_QUOTES - 1]]
+
+
 def _with_spans(retrieval: Retrieval, chosen: list[Candidate]) -> tuple[list[Candidate], dict[int, object]]:
     """The quotes to keep and the span each holds. For a question asking a name, date, number or
     place whose best sentence holds one, the quotes that hold one are kept and the others dropped
@@ -286,7 +305,7 @@ def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> 
         text = LABELS[language]["abstain_name"].format(name=name) if name else LABELS[language]["abstain"]
         return Answer(retrieval.question, text, language, True, retrieved_doc_ids=doc_ids, evidence=evidence,
                       notes=[why_not] if why_not else [])
-    chosen, found = _with_spans(retrieval, _select(candidates))
+    chosen, found = _with_spans(retrieval, _with_post(retrieval, _select(candidates), candidates))
     # Number citations in the order they are shown (newest article first).
     shown = sorted(chosen, key=lambda c: _date_key(c.document.date), reverse=True)
     citations = [_citation(n, c) for n, c in enumerate(shown, 1)]

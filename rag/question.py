@@ -27,6 +27,9 @@ QUESTION_KINDS = {
         "date": re.compile(r"\b(when|what year|what date|which year|what month|which month|what day|which day)\b"),
         "place": re.compile(r"\bwhere\b"),
         "rank": re.compile(r"\b(?:what|which) (?:is the )?(?:military |police )?rank\b"),
+        # What a named person is: "What position does _ hold?", "What is _'s title?" (names blanked).
+        "role": re.compile(r"\bwhat (?:position|post|title|role|job|office)s? (?:does|did|do) (?:_ )+(?:hold|have)\b|"
+                           r"\bwhat (?:is|was|are|were) (?:_ )+s (?:position|post|title|role|job|office)s?\b"),
     },
     "vi": {
         "person": re.compile(r"\bai\b"),
@@ -34,6 +37,7 @@ QUESTION_KINDS = {
         "date": re.compile(r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|thoi gian nao|(?:ngay|thang|nam) mấy)\b"),
         "place": re.compile(r"\b(o dau|tai dau|noi nao|cho nao)\b"),
         "rank": re.compile(r"\b(?:(?:cap bac|quan ham|quan hàm|hàm) (?:gi|nao)|(?:cap bac|quan ham|quan hàm) .*\bla gi)\b"),
+        "role": re.compile(r"\b(?:(?:chuc vu|chuc danh|cuong vi) (?:gi|nao)|(?:chuc vu|chuc danh|cuong vi) .*\bla gi)\b"),
     },
 }
 # "Which minister …?", "Bộ trưởng nào …?": one person asked by what they are (not "which
@@ -73,7 +77,7 @@ class Question:
     language: str               # "vi" or "en": the language of the answer
     foreign: str                # "" or the other language it is written in (answered with "the articles don't say")
     words: tuple[Word, ...]     # syllables, abbreviations written out ("TP" → "thành phố")
-    kind: str | None            # person, number, date, place or rank, when the question says
+    kind: str | None            # person, number, date, place, rank or role, when the question says
     restored: str = ""          # typed without diacritics: the text with them put back from the
                                 # index's own words (retrieval fills it in); what the encoder reads
     translated: str = ""        # an English question in Vietnamese, by the configured LLM

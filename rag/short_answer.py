@@ -244,15 +244,180 @@ def _fuller_name(word: str, question: Question, context: Sequence[str]) -> tuple
     return next(iter(found.items())) if len(found) == 1 else None
 
 
+def _named_positions(question: Question, needs: Requirements) -> set[int]:
+    """Which of the question's syllables stand in a name: capitalised ones, and two side by side
+    that a name the articles hold has ("Nguyen Hai Trung", typed with or without capitals)."""
+    words = question.words
+    folded = [w.syllable for w in words]
+    named = {i + k for i in range(len(folded) - 1) if folded[i] + folded[i + 1] in needs.name_documents for k in (0, 1)}
+    named |= {i for i, w in enumerate(words) if w.capital}
+    if 1 in named and words[0].written[:1].isupper():
+        named.add(0)  # the first word is no name by the question's reading, but "Lương" leads this one
+    return named
+
+
 def _only_names(question: Question, needs: Requirements) -> bool:
     """Does the question name a person and ask nothing else ("Lương Tam Quang là ai?", "Who is
-    Vu Thanh Chuong?")? Its content words all stand in names the articles hold."""
-    words = [w.syllable for w in question.words]
-    named = {i + k for i in range(len(words) - 1) if words[i] + words[i + 1] in needs.name_documents for k in (0, 1)}
-    if 1 in named and question.words[0].written[:1].isupper():
-        named.add(0)  # the first word is no name by the question's reading, but "Lương" leads this one
-    content = [i for i, w in enumerate(words) if w not in STOPWORDS]
-    return bool(content) and all(i in named for i in content)
+    Vu Thanh Chuong?")? Its content words stand side by side in one name, and no title is asked
+    ("Who is the Deputy Minister of Health?" asks who holds one)."""
+    if needs.title:
+        return False
+    named = _named_positions(question, needs)
+    content = [i for i, w in enumerate(question.words) if w.syllable not in STOPWORDS]
+    one_name = bool(content) and content[-1] - content[0] == len(content) - 1  # not "General Manager for the Broncos"
+    return len(named) >= 2 and one_name and all(i in named for i in content)
+
+
+# What a person is, as an article writes it after their name ("…, Giám đốc Công an TP Hà Nội")
+# or before it ("Bộ trưởng Công an Tô Lâm"): folded heads of titles and posts.
+ROLE_HEADS = [("giam", "doc"), ("chu", "tich"), ("bi", "thu"), ("truong",), ("uy", "vien"), ("tu", "lenh"),
+              ("chanh",), ("bac", "si"), ("giao", "su"), ("tien", "si"), ("chu", "nhiem"), ("thu", "tuong"),
+              ("dai", "su"), ("huan", "luyen", "vien"), ("pho",), ("tong",), ("can", "bo"), ("chuyen", "gia")]
+# Words that may lead a post written in lower case: former, acting, deputy.
+_ROLE_LEADS = {"nguyen", "quyen", "pho"}
+MAX_ROLE_SYLLABLES = 14  # of one post written in lower case, up to the next comma
+
+
+def _holds_role(words: list[str]) -> bool:
+    return any(_subsequence(words[:4], head) for head in ROLE_HEADS)
+
+
+def _posts_after(sentence: str, end: int, context: Sequence[str] = ()) -> int:
+    """Where the posts written after a name end ("Nguyễn Hải Trung|, Giám đốc Công an TP Hà Nội|
+    phát lệnh …"): comma-separated items, each led by a title; `end` when there is none."""
+    last = end
+    while True:
+        comma = re.match(r",\s*", sentence[last:])
+        first = _TOKEN.match(sentence, last + comma.end()) if comma else None
+        if first is None:
+            return last
+        words = folded_syllables(sentence[first.start():first.start() + 60])
+        if not _holds_role(words):
+            return last
+        if _capitalised(first.group(0)):
+            item_end = _post_end(sentence, first.end(), context)
+        elif words[0] in _ROLE_LEADS or _holds_role(words[:1]) or _holds_role(words[:3]):
+            stop = re.search(r"[,;.:]", sentence[first.start():])
+            item_end = first.start() + stop.start() if stop else len(sentence)
+            if len(folded_syllables(sentence[first.start():item_end])) > MAX_ROLE_SYLLABLES:
+                return last
+        else:
+            return last
+        if len(sentence[first.start():item_end].split()) < 2:
+            return last
+        last = item_end
+
+
+def _post_end(sentence: str, end: int, context: Sequence[str] = ()) -> int:
+    """Where a post led by a capitalised title ends: after capitalised words, each maybe with a
+    lower-case syllable that the article writes with it before punctuation or a capitalised word
+    ("Giám đốc Công an TP Hà Nội|", "Bộ trưởng Bộ Công an| làm …", "Bộ Chính trị|,"), and
+    "thành phố", "tỉnh" … before a place ("Sở Y tế tỉnh Nghệ An"); not "Hà Nội| phát lệnh …", a
+    verb after the name."""
+    texts = [sentence, *context]
+    tokens = list(_TOKEN.finditer(sentence, end))
+    previous = sentence[:end].split()[-1] if sentence[:end].split() else ""
+    i, lower = 0, []
+    while i < len(tokens):
+        m, word = tokens[i], tokens[i].group(0)
+        gap = sentence[(lower[-1] if lower else end):m.start()]
+        if gap != " " and not (gap == "." and previous and not lower and _capitalised(word)):  # "TP.Hải Phòng"
+            break
+        if _capitalised(word):
+            if lower:
+                break  # "Công an làm Trưởng đoàn": a verb stood between
+            end, previous, i = m.end(), word, i + 1
+            continue
+        place = _place_words_end(sentence, tokens, i)
+        if place is not None and not lower:
+            end, previous, i = tokens[place].end(), "", place + 1
+            continue
+        if previous and not lower and (_written_whole(previous, word, texts)
+                                       or _place_words_end(sentence, tokens, i + 1) is not None):
+            end, previous, i = m.end(), "", i + 1  # "Công an", "Sở Y tế| tỉnh Nghệ An"
+            continue
+        lower.append(m.end())
+        if len(lower) > 2:
+            break
+        i += 1
+    return end
+
+
+def _place_words_end(sentence: str, tokens: list[re.Match[str]], i: int) -> int | None:
+    """The last token of "thành phố", "tỉnh" … starting at token i when a capitalised place
+    follows it ("tỉnh| Nghệ An"), else None."""
+    for j in (i, i + 1):
+        if j + 1 < len(tokens) and _capitalised(tokens[j + 1].group(0)) and \
+                _PLACE_WORD_BEFORE.fullmatch(sentence[tokens[i].start():tokens[j + 1].start()].strip() + " "):
+            return j
+    return None
+
+
+# One-syllable verbs of speech after a speaker's post ("…, Giám đốc Bệnh viện K nói, …").
+_SAID = {"nói", "kể", "hỏi", "đáp"}
+
+
+def _written_whole(capital: str, lower: str, texts: Sequence[str]) -> bool:
+    """Is "capital lower" written before punctuation or a capitalised word somewhere in `texts`:
+    one name ("Công an", "Chính trị"), not a name and the verb after it ("Nội phát")?"""
+    if not capital or not lower:
+        return False
+    if lower.lower() in _SAID:
+        return False
+    pattern = re.compile(rf"\b{re.escape(capital)} {re.escape(lower)}\b(\s*[,;.:)]|\s+\w|$)")
+    for text in texts:
+        for m in pattern.finditer(text):
+            after = m.group(1).strip()
+            if not after or after in ",;.:)" or _capitalised(after):
+                return True
+    return False
+
+
+def _post_before(sentence: str, start: int) -> int:
+    """Where a post written right before a name starts ("Bộ trưởng Công an |Tô Lâm"), after the
+    last punctuation and any rank; `start` when there is none."""
+    lead = max(sentence.rfind(mark, 0, start) for mark in ",;:.") + 1
+    text = sentence[lead:start]
+    rank = _RANK.search(text)
+    if rank:
+        text = text[:rank.start()]
+    post = text.strip()
+    if len(post.split()) < 2 or not _capitalised(post) or not _holds_role(folded_syllables(post)):
+        return start
+    return lead + text.index(post)
+
+
+def asks_role(question: Question, needs: Requirements) -> bool:
+    """Does the question ask what a person it names is ("Nguyễn Hải Trung là ai?", "What position
+    does Bui Thi Minh Hoai hold?")? Its answer is the post written beside the name."""
+    return question.kind == "role" or (question.kind == "person" and _only_names(question, needs))
+
+
+def _roles(sentence: str, question: Question, needs: Requirements, context: Sequence[str] = ()) -> list[_Found]:
+    """What the sentence says a person the question names is ("Nguyễn Hải Trung là ai?" →
+    "Giám đốc Công an TP Hà Nội", shown with the rank and name: "Trung tướng Nguyễn Hải Trung,
+    Giám đốc Công an TP Hà Nội")."""
+    asked = {question.words[i].syllable for i in _named_positions(question, needs)}
+    out = []
+    for start, end in _capitalised_runs(sentence):
+        run = sentence[start:end].split(" ")
+        name = [w for w in run if fold(w.lower()) in asked]
+        if len(name) < 2 or run[-len(name):] != name:
+            continue
+        start = end - len(" ".join(name))  # "TS Nguyễn Văn Kính": an abbreviated degree before the name
+        rank = _RANK.search(sentence[:start])
+        named_from = rank.start() if rank else start
+        after = _posts_after(sentence, end, context)
+        if after > end:
+            role_start = sentence.index(",", end) + 1
+            role = sentence[role_start:after].strip()
+            out.append(_Found(role, sentence[named_from:after], start, after))
+            continue
+        before = _post_before(sentence, named_from)
+        if before < named_from:
+            role = sentence[before:named_from].strip()
+            out.append(_Found(role, sentence[before:end], before, end))
+    return out
 
 
 def _persons(sentence: str, question: Question, needs: Requirements, terms: dict[str, float],
@@ -440,7 +605,9 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
               context: Sequence[str] = ()) -> _Found | None:
     """The best span of the kind asked in one sentence: nearest the question's words. `context`
     is the text around it (its article's retrieved passages), where a name may be written whole."""
-    if question.kind == "person":
+    if asks_role(question, needs):
+        found = _roles(sentence, question, needs, context)
+    elif question.kind == "person":
         found = _persons(sentence, question, needs, terms, context)
     elif question.kind == "date":
         found = _dates(sentence, question)
@@ -547,7 +714,7 @@ def _reader_form(span: Span, language: str) -> str:
         return english_date(span.shown)
     if span.kind == "number":
         return english_number(span.value)
-    if span.kind in ("person", "rank"):
+    if span.kind in ("person", "rank", "role"):
         for rank, english in RANKS.items():
             if span.shown.lower().startswith(rank + " "):
                 return f"{english} {span.shown[len(rank) + 1:]}"

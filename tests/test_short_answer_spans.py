@@ -159,3 +159,39 @@ def test_an_english_reader_sees_the_span_in_english(kind, value, shown, english)
     assert short_answer([span], "en").text == f"Short answer: {english} [1]."
     assert short_answer([span], "vi").text == f"Trả lời ngắn: {shown} [1]."  # as the article writes it
     assert short_answer([span], "en").value == value  # what is measured
+
+
+@pytest.mark.parametrize("question,sentence,context,value", [
+    # The post after the name, up to a verb; a lower-case syllable goes with the capitalised one
+    # before it when the article writes them together before punctuation ("Công an,").
+    ("Nguyễn Hải Trung là ai?", "Trung tướng Nguyễn Hải Trung, Giám đốc Công an TP Hà Nội phát lệnh ra quân.",
+     [], "Giám đốc Công an TP Hà Nội"),
+    ("Who is Nguyen Van Nam?", "Ông Nguyễn Văn Nam, Giám đốc Công an thành phố yêu cầu các đơn vị tăng cường.",
+     ["Lực lượng Công an, Quân đội cùng tham gia."], "Giám đốc Công an"),
+    ("Ông Nguyễn Văn Nam là ai?", "Ông Nguyễn Văn Nam, Giám đốc Công an thành phố yêu cầu các đơn vị tăng cường.",
+     [], "Giám đốc Công"),
+    # Several posts separated by commas; a lower-case "former" may lead one; an abbreviated degree
+    # before the name is not the name.
+    ("Nguyễn Văn Kính là ai?",
+     "PGS.TS Nguyễn Văn Kính, nguyên Giám đốc Bệnh viện Bệnh Nhiệt đới Trung ương, cho biết bệnh sởi rất dễ lây.",
+     [], "nguyên Giám đốc Bệnh viện Bệnh Nhiệt đới Trung ương"),
+    ("Bà Lê Thị Mai giữ chức vụ gì?",
+     "Bà Lê Thị Mai, Phó Giám đốc Sở Y tế tỉnh Nghệ An, Ủy viên Ban Thường vụ Tỉnh ủy, đã chủ trì buổi làm việc.",
+     [], "Phó Giám đốc Sở Y tế tỉnh Nghệ An, Ủy viên Ban Thường vụ Tỉnh ủy"),
+    ("What position does Tran Thi Hong hold?",
+     "Theo bác sĩ Trần Thị Hồng, Trưởng khoa Nhi Bệnh viện Bạch Mai cho biết số ca mắc tăng.", [],
+     "Trưởng khoa Nhi Bệnh viện Bạch Mai"),
+    ("Ông Nguyễn Văn Nam là ai?", "Ông Nguyễn Văn Nam, Giám đốc Bệnh viện K nói, bệnh viện đã quá tải.", [],
+     "Giám đốc Bệnh viện K"),
+    # The post before the name.
+    ("Who is To Lam?", "Tại buổi làm việc, Bộ trưởng Công an Tô Lâm cảm ơn sự quan tâm của thành phố.", [],
+     "Bộ trưởng Công an"),
+    # What follows the name is no post: an age, another person.
+    ("Ông Nguyễn Văn An là ai?", "Ông Nguyễn Văn An, 45 tuổi, trú tại Hà Nội, bị bắt giữ.", [], None),
+    ("Who is Michael Mann?", "Michael Mann, Raymond Bradley và Malcolm Hughes viết bài báo năm 1998.", [], None),
+])
+def test_what_a_named_person_is(question, sentence, context, value):
+    parsed = parse_question(question)
+    needs = requirements(parsed, _Everything(), _Everything(), lambda term: frozenset({"doc"}))
+    found = find_span(sentence, parsed, needs, question_terms(parsed, {}), [*context, sentence])
+    assert (found.value if found else None) == value

@@ -98,11 +98,23 @@ def test_a_given_name_alone_is_answered_with_the_full_name(seed_assistant):
     assert "Colonel General Nguyễn Duy Ngọc" in answer.short.text
 
 
-@pytest.mark.parametrize("question", ["Lương Tam Quang là ai?", "Who is Vu Thanh Chuong?"])
-def test_who_someone_named_is_gets_no_other_name(seed_assistant, question):
-    # The Party secretary listed next to the minister was the short answer to the first.
+@pytest.mark.parametrize("question,post,shown", [
+    # The Party secretary listed next to the minister was once the short answer to the first.
+    ("Lương Tam Quang là ai?", "Bộ trưởng Bộ Công an", "Đại tướng Lương Tam Quang, Bộ trưởng Bộ Công an"),
+    ("Who is Vu Thanh Chuong?", "Giám đốc Công an", "Major General Vũ Thanh Chương, Giám đốc Công an"),
+    # The sentences most like the question only say he "stressed" things; the one that gives his
+    # post is found among the runners-up and quoted.
+    ("Who is Bui Quang Binh?", "Giám đốc Công an TP.Hải Phòng", "Major General Bùi Quang Bình, Giám đốc Công an TP.Hải Phòng"),
+    ("Bùi Thị Minh Hoài giữ chức vụ gì?", "Ủy viên Bộ Chính trị, Bí thư Thành ủy Hà Nội",
+     "Bùi Thị Minh Hoài, Ủy viên Bộ Chính trị, Bí thư Thành ủy Hà Nội"),
+])
+def test_who_someone_named_is_gets_their_post(seed_assistant, question, post, shown):
     answer = seed_assistant.ask(question)
-    assert not answer.abstained and answer.short is None
+    assert not answer.abstained and answer.short is not None
+    assert answer.short.value == post and shown in answer.short.text
+    assert "Bùi Thị Minh Hoài" not in answer.short.text or "Hoài" in question  # no other person's post
+    n = answer.short.spans[0].n
+    assert post in next(c.sentence for c in answer.citations if c.n == n)
 
 
 def test_no_short_answer_for_a_question_that_asks_no_fact(seed_assistant):
