@@ -132,6 +132,7 @@ class _Found:
     start: int
     end: int
     bonus: float = 0.0
+    fit: float = 0.0  # how closely the question's words surround it (set by find_span)
 
 
 def _capitalised(word: str) -> bool:
@@ -644,7 +645,8 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
             total += sum(terms.get(w, 1.0) for w in cloze_before & {t[0] for t in tokens[max(0, first - CLOZE):first]})
             total += sum(terms.get(w, 1.0) for w in cloze_after & {t[0] for t in tokens[last + 1:last + 1 + CLOZE]})
         return f.bonus + total / 10
-    return max(found, key=closeness)
+    best = max(found, key=closeness)
+    return replace(best, fit=closeness(best))
 
 
 def question_terms(question: Question, weights: dict[str, float]) -> dict[str, float]:

@@ -70,9 +70,11 @@ CLASSIFIERS = {"luot", "chiec", "cai", "con", "cuoc", "bo", "ky", "dot", "can", 
 MAX_CLASSIFIED_WORDS = 6
 # What a question counts and the words the articles count it with, folded first syllables: money
 # is counted in a currency; cases as "vụ" (police news), "ca" or "trường hợp" (health news), and
-# an English question's "cases" is read as "vụ án" (rag/glossary.py).
+# an English question's "cases" is read as "vụ án" (rag/glossary.py); people asked about are
+# counted as cases too ("bao nhiêu người tử vong" → "2 ca tử vong"), not as incidents ("vụ").
 UNIT_EQUIVALENTS = {"tien": {"dong", "usd", "vnd", "do", "euro", "yen", "bang", "ty", "trieu"},
-                    "ca": {"truong", "vu"}, "truong": {"ca", "vu"}, "vu": {"ca", "truong"}}
+                    "ca": {"truong", "vu", "nguoi"}, "truong": {"ca", "vu", "nguoi"}, "vu": {"ca", "truong"},
+                    "nguoi": {"ca", "truong"}}
 
 
 @dataclass(frozen=True)

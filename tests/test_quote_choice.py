@@ -27,6 +27,12 @@ ARTICLES = [
              "Đoàn kiểm tra đã lấy mẫu thức ăn để xét nghiệm tìm nguyên nhân. "
              "Chính quyền địa phương yêu cầu các hộ tổ chức tiệc phải bảo đảm vệ sinh an toàn thực phẩm."},
 ]
+MEASLES = {"id": "soi", "title": "Hà Nội ghi nhận thêm 45 ca mắc sởi trong tuần qua", "date": "2025-03-18",
+           "text": "Theo Sở Y tế Hà Nội, trong tuần từ ngày 10/3 đến 16/3, thành phố ghi nhận 45 ca mắc sởi tại "
+                   "18 quận, huyện, tăng 12 ca so với tuần trước. Cộng dồn từ đầu năm 2025, Hà Nội ghi nhận 312 "
+                   "ca mắc sởi, chưa có ca tử vong. Phần lớn các ca bệnh là trẻ em dưới 5 tuổi chưa được tiêm "
+                   "vắc xin hoặc tiêm chưa đủ mũi."}
+ARTICLES.append(MEASLES)
 REASON = "thận của trẻ chưa giữ nước tốt"
 
 
@@ -70,3 +76,13 @@ def test_quote_ranking_leaves_the_evidence_score_alone(health_assistant):
     assert answer.evidence == pytest.approx(max(c.score for c in answer.citations)
                                             - UNKNOWN_PENALTY * retrieval.unknown_share, abs=1e-4)
     assert answer.evidence < 1.2  # a cosine plus at most 0.35: no passage cosine added in
+
+
+def test_people_asked_about_are_counted_as_cases(health_assistant):
+    """"bao nhiêu người mắc sởi" is answered by the article's count of cases ("312 ca mắc sởi");
+    when only "N người" counted, every sentence was dropped and the question refused. Both counts
+    are quoted; "từ đầu năm" (since the start of the year) stands next to 312, not the week's 45."""
+    answer = health_assistant.ask("Hà Nội có bao nhiêu người mắc sởi từ đầu năm?")
+    assert not answer.abstained and answer.short is not None
+    assert answer.short.value == "312"
+    assert sum("45 ca" in c.sentence or "312" in c.sentence for c in answer.citations) == 2

@@ -30,6 +30,10 @@ HAI_PHONG_VICE_CHAIR = "Tại buổi lễ, ông Nguyễn Minh Hùng, Phó Chủ 
     ("Bệnh viện có quy mô 1.000 giường bệnh.", "tien", False),
     ("Cả nước ghi nhận 12 trường hợp tử vong do sốt xuất huyết.", "ca", True),
     ("Thành phố ghi nhận 12.345 ca mắc sốt xuất huyết.", "vu", True),  # "How many dengue cases …?"
+    # People asked about are counted as cases ("bao nhiêu người tử vong"), not as incidents.
+    ("Từ đầu năm, thành phố đã có 2 ca tử vong do sốt xuất huyết.", "nguoi", True),
+    ("Cả nước ghi nhận 12 trường hợp mắc sởi.", "nguoi", True),
+    ("Công an đã khởi tố 3 vụ án ma túy.", "nguoi", False),
     # … and the things it counts may be a list.
     ("Công an bảo vệ an toàn 2.000 lượt kỳ họp/cuộc họp, sự kiện chính trị.", "su", True),
 ])
