@@ -77,7 +77,7 @@ class Question:
     language: str               # "vi" or "en": the language of the answer
     foreign: str                # "" or the other language it is written in (answered with "the articles don't say")
     words: tuple[Word, ...]     # syllables, abbreviations written out ("TP" → "thành phố")
-    kind: str | None            # person, number, date, place, rank or role, when the question says
+    kind: str | None            # person, number, date, place, rank, role or which, when the question says
     restored: str = ""          # typed without diacritics: the text with them put back from the
                                 # index's own words (retrieval fills it in); what the encoder reads
     translated: str = ""        # an English question in Vietnamese, by the configured LLM
@@ -116,6 +116,11 @@ class Question:
         text = _kind_text(self.words)
         match = QUESTION_KINDS["vi"]["number"].search(text)
         return None if match is None else tuple(self.folded[len(text[:match.end()].split()):])
+
+    @functools.cached_property
+    def which_noun(self) -> tuple[str, ...]:
+        """For a "which" question, the folded noun before "nào" ("bệnh viện nào" → benh, vien)."""
+        return which_noun(self.words) if self.kind == "which" else ()
 
     @property
     def ordinal(self) -> bool:
@@ -212,12 +217,36 @@ def question_word_position(words: tuple[Word, ...], written_in: str) -> tuple[in
     return min(found, key=lambda f: (f[0], f[1] is None))
 
 
+def which_noun(words: tuple[Word, ...]) -> tuple[str, ...]:
+    """What a Vietnamese "X nào" question names the answer by, folded ("Bệnh viện nào …?" →
+    benh, vien; "ở tỉnh nào" → tinh): up to two syllables before "nào", no function word, no
+    name. Empty when there is none ("như thế nào" asks how)."""
+    folded = [w.syllable for w in words]
+    for j, syllable in enumerate(folded):
+        if syllable != "nao" or j == 0:
+            continue
+        noun = [w for w in words[max(0, j - 2):j]]
+        while noun and (noun[0].syllable in STOPWORDS or noun[0].capital):
+            noun = noun[1:]
+        if noun and all(w.syllable not in STOPWORDS and not w.capital for w in noun) and noun[-1].syllable not in _NOT_WHICH:
+            return tuple(w.syllable for w in noun)
+    return ()
+
+
+# Syllables before "nào" that make no "which thing" question: "như thế nào" (how), "bằng cách
+# nào" (by what means), "lúc nào" (when), "nào" after a verb ("ai đó nào").
+_NOT_WHICH = {"the", "cach", "luc", "khi", "ngay", "nam", "thang", "noi", "cho", "nguoi", "gio", "bao", "tuan"}
+
+
 def parse_question(text: str, language: str | None = None) -> Question:
-    """Parse `text` once; `language` overrides the detected answer language."""
+    """Parse `text` once; `language` overrides the detected answer language. A Vietnamese question
+    with no other question word that asks "X nào" is of kind "which" (a named thing of kind X)."""
     text = normalize(" ".join(text.split()))
     words = question_words(text)
     foreign = foreign_language(text)
     written_in = "en" if foreign else detect_language(text)
     position = question_word_position(words, written_in)
-    return Question(text, language or written_in, foreign, words, position[1] if position else None,
-                    written_in=written_in)
+    kind = position[1] if position else None
+    if kind is None and written_in == "vi" and which_noun(words):
+        kind = "which"
+    return Question(text, language or written_in, foreign, words, kind, written_in=written_in)

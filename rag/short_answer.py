@@ -363,8 +363,8 @@ def _written_whole(capital: str, lower: str, texts: Sequence[str]) -> bool:
     one name ("Công an", "Chính trị"), not a name and the verb after it ("Nội phát")?"""
     if not capital or not lower:
         return False
-    if lower.lower() in _SAID:
-        return False
+    if lower.lower() in _SAID or fold(lower.lower()) in STOPWORDS:
+        return False  # "Khánh Hòa và Bệnh viện …": a conjunction joins two names
     pattern = re.compile(rf"\b{re.escape(capital)} {re.escape(lower)}\b(\s*[,;.:)]|\s+\w|$)")
     for text in texts:
         for m in pattern.finditer(text):
@@ -569,6 +569,34 @@ def _places(sentence: str, question: Question) -> list[_Found]:
     return out
 
 
+def _named_things(sentence: str, question: Question) -> list[_Found]:
+    """For "Bệnh viện nào …?", "Công ty nào …?", "ở tỉnh nào?": a name written right after that
+    noun ("Bệnh viện Đa khoa tỉnh Khánh Hòa", "tỉnh Bắc Ninh" → Bắc Ninh), the noun kept when it
+    is written as part of the name (capitalised), not a name the question holds."""
+    asked = set(question.folded)
+    tokens = list(_TOKEN.finditer(sentence))
+    folded = [fold(t.group(0).lower()) for t in tokens]
+    found = _named_after(sentence, tokens, folded, question.which_noun, asked)
+    # "đánh bại đội nào": the two syllables before "nào" may hold a verb's; then the noun alone.
+    return found or _named_after(sentence, tokens, folded, question.which_noun[-1:], asked)
+
+
+def _named_after(sentence: str, tokens: list[re.Match[str]], folded: list[str], noun: tuple[str, ...],
+                 asked: set[str]) -> list[_Found]:
+    n, out = len(noun), []
+    for i in range(len(tokens) - n):
+        name = tokens[i + n]
+        if tuple(folded[i:i + n]) != noun or not _capitalised(name.group(0)) or \
+                sentence[tokens[i + n - 1].end():name.start()] != " ":
+            continue
+        end = _post_end(sentence, name.end())
+        if all(fold(w.lower()) in asked for w in sentence[name.start():end].split()):
+            continue
+        start = tokens[i].start() if _capitalised(tokens[i].group(0)) else name.start()
+        out.append(_Found(sentence[start:end], sentence[start:end], start, end))
+    return out
+
+
 def _ranks(sentence: str, question: Question, needs: Requirements, terms: dict[str, float]) -> list[_Found]:
     """A rank with the name it stands before ("Thiếu tướng Bùi Quang Bình"). When the question
     names one of these people, theirs ("What rank does Bui Quang Binh hold?"); otherwise the
@@ -618,6 +646,8 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
         found = _places(sentence, question)
     elif question.kind == "rank":
         found = _ranks(sentence, question, needs, terms)
+    elif question.kind == "which":
+        found = _named_things(sentence, question)
     else:
         return None
     if not found:

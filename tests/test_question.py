@@ -32,15 +32,30 @@ from rag.support import requirements
     ("Bộ trưởng nào dự hội nghị?", "person"),
     ("Which scientists studied the virus?", None),
     ("Nhóm người nào biểu tình?", None),
-    ("Lực lượng cơ động thuộc đơn vị nào?", None),  # "đơn vị nào" (which unit), not "vị nào"
+    ("Lực lượng cơ động thuộc đơn vị nào?", "which"),  # "đơn vị nào" (which unit), not "vị nào" (person)
     ("Bộ trưởng đến thăm tỉnh vào tháng mấy?", "date"),
     ("In which month did the minister visit the province?", "date"),
     ("What was the vaccination rate in the province last year?", "number"),
-    ("Những loại đường hầm nào được xây dựng?", None),
+    ("Những loại đường hầm nào được xây dựng?", "which"),
+    # "X nào": a named thing of kind X; not "như thế nào" (how), "bằng cách nào" (by what means).
+    ("Học sinh được đưa đến bệnh viện nào?", "which"),
+    ("Công ty nào sản xuất lô thuốc?", "which"),
+    ("Tesla kiếm tiền như thế nào?", None),
+    ("Công an xử lý vụ việc bằng cách nào?", None),
+    ("Which hospital treated the students?", None),  # English: no Vietnamese noun to look for
     ("cap bac cua giam doc cong an ha noi la gi", "rank"),
 ])
 def test_the_question_word_decides_the_kind(text: str, kind: str | None) -> None:
     assert parse_question(text).kind == kind
+
+
+@pytest.mark.parametrize("text, noun", [
+    ("Học sinh được đưa đến bệnh viện nào?", ("benh", "vien")),
+    ("Mẫu thuốc được lấy ở tỉnh nào?", ("tinh",)),  # not "ở"
+    ("Broncos đã đánh bại đội nào?", ("bai", "doi")),  # the span finder falls back to "đội"
+])
+def test_what_a_which_question_names_the_answer_by(text: str, noun: tuple[str, ...]) -> None:
+    assert parse_question(text).which_noun == noun
 
 
 def test_the_question_word_is_found_after_the_words_before_it() -> None:

@@ -195,3 +195,20 @@ def test_what_a_named_person_is(question, sentence, context, value):
     needs = requirements(parsed, _Everything(), _Everything(), lambda term: frozenset({"doc"}))
     found = find_span(sentence, parsed, needs, question_terms(parsed, {}), [*context, sentence])
     assert (found.value if found else None) == value
+
+
+@pytest.mark.parametrize("question,sentence,value", [
+    # "X nào": a name written right after the noun X; the noun stays when it is part of the name.
+    ("Học sinh được đưa đến bệnh viện nào?",
+     "Đến tối cùng ngày, 112 học sinh đã được đưa đến Bệnh viện Đa khoa tỉnh Khánh Hòa và Bệnh viện Quân y 87.",
+     "Bệnh viện Đa khoa tỉnh Khánh Hòa"),
+    ("Mẫu thuốc được lấy ở tỉnh nào?", "Mẫu thuốc được lấy tại một nhà thuốc ở tỉnh Bắc Ninh không đạt chuẩn.",
+     "Bắc Ninh"),
+    ("Broncos đã đánh bại đội nào?", "Broncos đánh bại đội Pittsburgh Steelers với tỷ số 23-16.",
+     "Pittsburgh Steelers"),
+    # A name the question holds is no answer; no name after the noun, no answer.
+    ("Công ty nào của Minh Long bị xử phạt?", "Công ty Minh Long bị xử phạt 50 triệu đồng.", None),
+    ("Bệnh viện nào quá tải?", "Nhiều bệnh viện ở Hà Nội quá tải vì sốt xuất huyết.", None),
+])
+def test_which_thing(question, sentence, value):
+    assert span_of(question, sentence) == value
