@@ -429,10 +429,15 @@ def _persons(sentence: str, question: Question, needs: Requirements, terms: dict
     ("Jared Allen, người …, dẫn đầu về số lần vật ngã" for "who led in sacks")."""
     if _only_names(question, needs):
         return []  # "Lương Tam Quang là ai?": another name in the sentence does not answer it
-    runs = _name_runs(sentence, question)
+    runs, posts_end = [], 0
+    for start, end, words in _name_runs(sentence, question):
+        if start < posts_end:
+            continue  # "Bà Trần Thị Nhị Hà, Phó Giám đốc Sở Y tế Hà Nội, cho biết": Hà Nội is in her post
+        posts_end = _posts_after(sentence, end, context)
+        runs.append((start, end, words, posts_end))
     head_asked = bool(needs.title) or bool(_HEAD.search(question.text))
     out = []
-    for i, (start, end, words) in enumerate(runs):
+    for i, (start, end, words, posts_end) in enumerate(runs):
         left = max(runs[i - 1][1] if i else 0, sentence.rfind(";", 0, start) + 1)
         right = min(runs[i + 1][0] if i + 1 < len(runs) else len(sentence), _find(sentence, ";", end))
         before, after = sentence[left:start], sentence[end:right]
@@ -452,7 +457,8 @@ def _persons(sentence: str, question: Question, needs: Requirements, terms: dict
         said = sum(terms.get(w, 0.0) for w in set(role))
         bonus = 0.5 * (words[0] and fold(words[0].lower()) in SURNAMES) + 1.0 * titled + \
             FULL_NAME_BONUS * _full_name(words)
-        out.append((_Found(name, shown, start, end, bonus), said, titled))
+        # What follows the posts follows the person ("…, cho biết" for "Ai cho biết …?").
+        out.append((_Found(name, shown, start, max(end, posts_end), bonus), said, titled))
     if any(titled for _, _, titled in out):
         out = [o for o in out if o[2]]  # the title asked names its holder; the others hold other titles
     most = max((said for _, said, _ in out), default=0.0) or 1.0

@@ -212,3 +212,16 @@ def test_what_a_named_person_is(question, sentence, context, value):
 ])
 def test_which_thing(question, sentence, value):
     assert span_of(question, sentence) == value
+
+
+@pytest.mark.parametrize("question,sentence,value", [
+    # "X, <post>, cho biết …": the person is who spoke, not a place inside the post ("Hà" is also
+    # a surname, so "Hà Nội" is shaped like a name).
+    ("Ai cho biết về chiến dịch tiêm vắc xin sởi?",
+     "Bà Trần Thị Nhị Hà, Phó Giám đốc Sở Y tế Hà Nội, cho biết thành phố đã triển khai chiến dịch tiêm vắc xin sởi.",
+     "Trần Thị Nhị Hà"),
+    ("Ai yêu cầu tăng cường phòng dịch?",
+     "Ông Lê Văn Minh, Chủ tịch UBND tỉnh Hà Giang, yêu cầu các địa phương tăng cường phòng dịch.", "Lê Văn Minh"),
+])
+def test_the_speaker_is_the_person_before_the_post(question, sentence, value):
+    assert span_of(question, sentence) == value
