@@ -315,8 +315,9 @@ def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> 
     shown = sorted(chosen, key=lambda c: _date_key(c.document.date), reverse=True)
     citations = [_citation(n, c) for n, c in enumerate(shown, 1)]
     fit = SPAN_FIT if retrieval.parsed.vietnamese else 0.0
+    kind = "role" if asks_role(retrieval.parsed, retrieval.requirements) else retrieval.parsed.kind or ""
     spans = [Span(found[id(c)].value, found[id(c)].shown, citation.n, citation.doc_id, citation.date,
-                  c.score + fit * found[id(c)].fit, retrieval.parsed.kind or "")
+                  c.score + fit * found[id(c)].fit, kind)
              for c, citation in zip(shown, citations) if found.get(id(c))]
     short = short_answer(spans, language)
     text = "".join(compose(retrieval.question, language, citations, short))

@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from rag.posts import english_post
 from rag.question import Question
 from rag.support import DEPUTY, Requirements, count_spans, holds_title, looks_vietnamese
 from rag.text import STOPWORDS, fold, folded_syllables, normalize
@@ -112,7 +113,7 @@ class Span:
     doc_id: str    # that article
     date: str      # its date
     score: float   # how close it sits to the question's words (higher is better)
-    kind: str = ""  # person, date, number, place or rank: how an English reader is shown it
+    kind: str = ""  # person, date, number, place, rank, role or which: how an English reader is shown it
 
 
 @dataclass(frozen=True)
@@ -744,19 +745,22 @@ _AGO = re.compile(r"^(.+?) năm trước$", re.IGNORECASE)
 def _reader_form(span: Span, language: str) -> str:
     """The span as the reader reads it: as written for a Vietnamese reader; for an English one,
     a Vietnamese date in English ("ngày 7 tháng 2 năm 2016" → "7 February 2016"), a number in
-    English notation ("3,5 triệu" → "3.5 million") without the Vietnamese unit, a rank in
-    English. What is measured (`value`) stays as the text writes it."""
+    English notation ("3,5 triệu" → "3.5 million") without the Vietnamese unit, a rank and a
+    common post in English (rag/posts.py). What is measured (`value`) stays as the text writes it."""
     if language != "en":
         return span.shown
     if span.kind == "date":
         return english_date(span.shown)
     if span.kind == "number":
         return english_number(span.value)
+    shown = span.shown
+    if span.kind == "role":
+        shown = shown.replace(span.value, english_post(span.value))
     if span.kind in ("person", "rank", "role"):
         for rank, english in RANKS.items():
-            if span.shown.lower().startswith(rank + " "):
-                return f"{english} {span.shown[len(rank) + 1:]}"
-    return span.shown
+            if shown.lower().startswith(rank + " "):
+                return f"{english} {shown[len(rank) + 1:]}"
+    return shown
 
 
 def _month(number: str) -> str | None:

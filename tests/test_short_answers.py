@@ -12,6 +12,7 @@ import sys
 import pytest
 
 from rag.evaluation import answer_tokens, exact_match, token_f1
+from rag.text import fold
 
 NOT_ANSWERED = [
     "hello", "hi there", "Xin chào", "cảm ơn bạn nhé", "good morning",
@@ -103,8 +104,10 @@ def test_a_given_name_alone_is_answered_with_the_full_name(seed_assistant):
     ("Lương Tam Quang là ai?", "Bộ trưởng Bộ Công an", "Đại tướng Lương Tam Quang, Bộ trưởng Bộ Công an"),
     ("Who is Vu Thanh Chuong?", "Giám đốc Công an", "Major General Vũ Thanh Chương, Giám đốc Công an"),
     # The sentences most like the question only say he "stressed" things; the one that gives his
-    # post is found among the runners-up and quoted.
-    ("Who is Bui Quang Binh?", "Giám đốc Công an TP.Hải Phòng", "Major General Bùi Quang Bình, Giám đốc Công an TP.Hải Phòng"),
+    # post is found among the runners-up and quoted. An English reader is shown it in English.
+    ("Who is Bui Quang Binh?", "Giám đốc Công an TP.Hải Phòng", "Major General Bùi Quang Bình, Director of Hải Phòng Police"),
+    ("What position does Bui Thi Minh Hoai hold?", "Ủy viên Bộ Chính trị, Bí thư Thành ủy Hà Nội",
+     "Bùi Thị Minh Hoài, Member of the Politburo, Secretary of the Hà Nội Party Committee"),
     ("Bùi Thị Minh Hoài giữ chức vụ gì?", "Ủy viên Bộ Chính trị, Bí thư Thành ủy Hà Nội",
      "Bùi Thị Minh Hoài, Ủy viên Bộ Chính trị, Bí thư Thành ủy Hà Nội"),
 ])
@@ -112,7 +115,7 @@ def test_who_someone_named_is_gets_their_post(seed_assistant, question, post, sh
     answer = seed_assistant.ask(question)
     assert not answer.abstained and answer.short is not None
     assert answer.short.value == post and shown in answer.short.text
-    assert "Bùi Thị Minh Hoài" not in answer.short.text or "Hoài" in question  # no other person's post
+    assert "Bùi Thị Minh Hoài" not in answer.short.text or "hoai" in fold(question.lower())  # no other person's post
     n = answer.short.spans[0].n
     assert post in next(c.sentence for c in answer.citations if c.n == n)
 
