@@ -150,19 +150,31 @@ def compare_encoders(documents: list, sets: dict[str, list], paths: list[int] | 
     return results
 
 
-SHORT_KINDS = ("person", "date", "number", "place", "all")
+FACT_KINDS = ("person", "date", "number", "place")  # the issue's bar: who / when / how many / where
+SHORT_KINDS = (*FACT_KINDS, "rank", "role", "which", "all")
+
+
+def _fact_row(kinds: dict) -> dict | None:
+    """The four fact kinds together (weighted by their n): what the short-answer bar reads."""
+    rows = [kinds[k] for k in FACT_KINDS if k in kinds]
+    n = sum(r["n"] for r in rows)
+    if not n:
+        return None
+    return {"n": n, **{key: sum(r[key] * r["n"] for r in rows) / n for key in ("answered", "exact_match", "f1")}}
 
 
 def print_short_answers(full: dict) -> None:
-    """Short answers (`rag eval`'s short_answer): exact match and F1 per language and kind."""
-    print("\nShort answers on questions asking who / when / how many / where (SQuAD EM and token F1;"
-          " gold = answers + answers_vi)\n")
+    """Short answers (`rag eval`'s short_answer): exact match and F1 per language and kind; the
+    row "who/when/how many/where" is the four fact kinds the issue's bar reads, "all" every kind
+    (with "which" questions, Vietnamese "X nào", since 2026-12-03)."""
+    print("\nShort answers per question kind (SQuAD EM and token F1; gold = answers + answers_vi)\n")
     print("| questions | kind | n | answered | exact match | F1 |\n|---|---|---|---|---|---|")
     for name, report in full.items():
         for lang, kinds in report["short_answer"].items():
-            for kind in SHORT_KINDS:
-                if kind in kinds:
-                    k = kinds[kind]
+            rows = [(kind, kinds[kind]) for kind in SHORT_KINDS[:-1] if kind in kinds]
+            rows += [("who/when/how many/where", _fact_row(kinds)), ("all", kinds.get("all"))]
+            for kind, k in rows:
+                if k:
                     print(f"| {name} | {kind} | {k['n']} | {k['answered']:.3f} | {k['exact_match']:.3f} | {k['f1']:.3f} |")
     print("\n| questions | n | hit@1 | MRR@10 | answerable wrongly abstained | expected answer in cited sentences |")
     print("|---|---|---|---|---|---|")
