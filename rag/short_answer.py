@@ -428,8 +428,6 @@ def _persons(sentence: str, question: Question, needs: Requirements, terms: dict
     ";" before it, and up to the next name or ";" after it (its title, "ông X, Chủ tịch …").
     A name whose own words hold more of the question's weight says more of what was asked
     ("Jared Allen, người …, dẫn đầu về số lần vật ngã" for "who led in sacks")."""
-    if _only_names(question, needs):
-        return []  # "Lương Tam Quang là ai?": another name in the sentence does not answer it
     runs, posts_end = [], 0
     for start, end, words in _name_runs(sentence, question):
         if start < posts_end:
