@@ -151,7 +151,7 @@ def compare_encoders(documents: list, sets: dict[str, list], paths: list[int] | 
 
 
 FACT_KINDS = ("person", "date", "number", "place")  # the issue's bar: who / when / how many / where
-SHORT_KINDS = (*FACT_KINDS, "rank", "role", "which", "all")
+SHORT_KINDS = (*FACT_KINDS, "rank", "role", "duration", "which", "all")
 
 
 def _fact_row(kinds: dict) -> dict | None:
@@ -166,7 +166,7 @@ def _fact_row(kinds: dict) -> dict | None:
 def print_short_answers(full: dict) -> None:
     """Short answers (`rag eval`'s short_answer): exact match and F1 per language and kind; the
     row "who/when/how many/where" is the four fact kinds the issue's bar reads, "all" every kind
-    (with "which" questions, Vietnamese "X nào", since 2026-12-03)."""
+    (with "which" questions, Vietnamese "X nào", and "how long" ones since 2026-12-03)."""
     print("\nShort answers per question kind (SQuAD EM and token F1; gold = answers + answers_vi)\n")
     print("| questions | kind | n | answered | exact match | F1 |\n|---|---|---|---|---|---|")
     for name, report in full.items():

@@ -28,6 +28,9 @@ QUESTION_KINDS = {
         "place": re.compile(r"\bwhere\b"),
         "rank": re.compile(r"\b(?:what|which) (?:is the )?(?:military |police )?rank\b"),
         # What a named person is: "What position does _ hold?", "What is _'s title?" (names blanked).
+        # "How long did the surgery last?"; not "How long is the river?" (a length).
+        "duration": re.compile(r"\bhow long\b(?=.*\b(?:last|lasts|lasted|take|takes|took|spend|spent|stay|stayed|"
+                               r"serve|served|wait|waited|remain|remained|survive|survived)\b)"),
         "role": re.compile(r"\bwhat (?:position|post|title|role|job|office)s? (?:does|did|do) (?:_ )+(?:hold|have)\b|"
                            r"\bwhat (?:is|was|are|were) (?:_ )+s (?:position|post|title|role|job|office)s?\b"),
     },
@@ -38,6 +41,7 @@ QUESTION_KINDS = {
         "place": re.compile(r"\b(o dau|tai dau|noi nao|cho nao)\b"),
         "rank": re.compile(r"\b(?:(?:cap bac|quan ham|quan hàm|hàm) (?:gi|nao)|(?:cap bac|quan ham|quan hàm) .*\bla gi)\b"),
         "role": re.compile(r"\b(?:(?:chuc vu|chuc danh|cuong vi) (?:gi|nao)|(?:chuc vu|chuc danh|cuong vi) .*\bla gi)\b"),
+        "duration": re.compile(r"\bbao lau\b"),
     },
 }
 # "Which minister …?", "Bộ trưởng nào …?": one person asked by what they are (not "which
@@ -77,7 +81,7 @@ class Question:
     language: str               # "vi" or "en": the language of the answer
     foreign: str                # "" or the other language it is written in (answered with "the articles don't say")
     words: tuple[Word, ...]     # syllables, abbreviations written out ("TP" → "thành phố")
-    kind: str | None            # person, number, date, place, rank, role or which, when the question says
+    kind: str | None            # person, number, date, place, rank, role, duration or which, when the question says
     restored: str = ""          # typed without diacritics: the text with them put back from the
                                 # index's own words (retrieval fills it in); what the encoder reads
     translated: str = ""        # an English question in Vietnamese, by the configured LLM

@@ -113,7 +113,7 @@ class Span:
     doc_id: str    # that article
     date: str      # its date
     score: float   # how close it sits to the question's words (higher is better)
-    kind: str = ""  # person, date, number, place, rank, role or which: how an English reader is shown it
+    kind: str = ""  # the question's kind (person, date, number, duration …): how an English reader is shown it
 
 
 @dataclass(frozen=True)
@@ -574,6 +574,22 @@ def _places(sentence: str, question: Question) -> list[_Found]:
     return out
 
 
+# Units of time a "how long" question is answered in (folded), and their English names.
+TIME_UNITS = {"giay": "second", "phut": "minute", "gio": "hour", "ngay": "day", "tuan": "week",
+              "thang": "month", "nam": "year"}
+
+
+def _durations(sentence: str) -> list[_Found]:
+    """For "bao lâu" / "how long … last": a number of a unit of time ("kéo dài 5 giờ", "10-14
+    ngày", "mười năm"), shown and measured with its unit."""
+    out = []
+    for unit in TIME_UNITS:
+        for _, shown, start, end in count_spans(sentence, unit):
+            stop = start + len(shown)
+            out.append(_Found(sentence[start:stop], sentence[start:stop], start, stop))
+    return out
+
+
 def _named_things(sentence: str, question: Question) -> list[_Found]:
     """For "Bệnh viện nào …?", "Công ty nào …?", "ở tỉnh nào?": a name written right after that
     noun ("Bệnh viện Đa khoa tỉnh Khánh Hòa", "tỉnh Bắc Ninh" → Bắc Ninh), the noun kept when it
@@ -653,6 +669,8 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
         found = _ranks(sentence, question, needs, terms)
     elif question.kind == "which":
         found = _named_things(sentence, question)
+    elif question.kind == "duration":
+        found = _durations(sentence)
     else:
         return None
     if not found:
@@ -751,6 +769,8 @@ def _reader_form(span: Span, language: str) -> str:
         return english_date(span.shown)
     if span.kind == "number":
         return english_number(span.value)
+    if span.kind == "duration":
+        return english_duration(span.value)
     shown = span.shown
     if span.kind == "role":
         shown = shown.replace(span.value, english_post(span.value))
@@ -790,6 +810,16 @@ def english_date(text: str) -> str:
     if m := _AGO.match(text):
         return f"{english_number(m.group(1))} years ago"
     return text
+
+
+def english_duration(text: str) -> str:
+    """ "5 giờ" → "5 hours", "10-14 ngày" → "10-14 days", "mười năm" → "10 years"."""
+    *number, unit = text.split()
+    english = TIME_UNITS.get(fold(unit.lower()))
+    if english is None or not number:
+        return english_number(text)
+    amount = english_number(" ".join(number))
+    return f"{amount} {english}{'' if amount == '1' else 's'}"
 
 
 def english_number(text: str) -> str:

@@ -43,6 +43,10 @@ from rag.support import requirements
     ("Tesla kiếm tiền như thế nào?", None),
     ("Công an xử lý vụ việc bằng cách nào?", None),
     ("Which hospital treated the students?", None),  # English: no Vietnamese noun to look for
+    # How long something lasts; not a length.
+    ("Ca ghép tim kéo dài bao lâu?", "duration"),
+    ("How long did the heart transplant last?", "duration"),
+    ("How long is the Amazon river?", None),
     ("cap bac cua giam doc cong an ha noi la gi", "rank"),
 ])
 def test_the_question_word_decides_the_kind(text: str, kind: str | None) -> None:

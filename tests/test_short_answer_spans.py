@@ -4,7 +4,7 @@ evaluation sets): foreign names, counts, dates, places, and what an English read
 import pytest
 
 from rag.question import parse_question
-from rag.short_answer import Span, find_span, question_terms, short_answer
+from rag.short_answer import Span, english_duration, find_span, question_terms, short_answer
 from rag.support import requirements
 
 
@@ -225,3 +225,21 @@ def test_which_thing(question, sentence, value):
 ])
 def test_the_speaker_is_the_person_before_the_post(question, sentence, value):
     assert span_of(question, sentence) == value
+
+
+@pytest.mark.parametrize("question,sentence,value", [
+    # "How long": a number of a unit of time, with its unit; a date or a count of people is none.
+    ("Ca ghép tim kéo dài bao lâu?",
+     "Ông Hùng cho biết ca ghép tim kéo dài 5 giờ với sự tham gia của hơn 100 y bác sĩ.", "5 giờ"),
+    ("Thời gian ủ bệnh sởi là bao lâu?", "Thời gian ủ bệnh của sởi thường từ 10-14 ngày.", "10-14 ngày"),
+    ("How long did the treatment last?", "Bệnh nhân được điều trị trong 2 tuần, từ ngày 3/4 đến ngày 17/4.", "2 tuần"),
+    ("Chiến dịch kéo dài bao lâu?", "Chiến dịch bắt đầu từ ngày 1/3 với 100 người tham gia.", None),
+])
+def test_how_long(question, sentence, value):
+    assert span_of(question, sentence) == value
+
+
+@pytest.mark.parametrize("text,english", [("5 giờ", "5 hours"), ("10-14 ngày", "10-14 days"),
+                                          ("mười năm", "10 years"), ("1 tuần", "1 week"), ("2,5 tháng", "2.5 months")])
+def test_a_duration_in_english(text, english):
+    assert english_duration(text) == english
