@@ -27,10 +27,10 @@ QUESTION_KINDS = {
         "date": re.compile(r"\b(when|what year|what date|which year|what month|which month|what day|which day)\b"),
         "place": re.compile(r"\bwhere\b"),
         "rank": re.compile(r"\b(?:what|which) (?:is the )?(?:military |police )?rank\b"),
-        # What a named person is: "What position does _ hold?", "What is _'s title?" (names blanked).
         # "How long did the surgery last?"; not "How long is the river?" (a length).
         "duration": re.compile(r"\bhow long\b(?=.*\b(?:last|lasts|lasted|take|takes|took|spend|spent|stay|stayed|"
                                r"serve|served|wait|waited|remain|remained|survive|survived)\b)"),
+        # What a named person is: "What position does _ hold?", "What is _'s title?" (names blanked).
         "role": re.compile(r"\bwhat (?:position|post|title|role|job|office)s? (?:does|did|do) (?:_ )+(?:hold|have)\b|"
                            r"\bwhat (?:is|was|are|were) (?:_ )+s (?:position|post|title|role|job|office)s?\b"),
     },
@@ -229,7 +229,7 @@ def which_noun(words: tuple[Word, ...]) -> tuple[str, ...]:
     for j, syllable in enumerate(folded):
         if syllable != "nao" or j == 0:
             continue
-        noun = [w for w in words[max(0, j - 2):j]]
+        noun = list(words[max(0, j - 2):j])
         while noun and (noun[0].syllable in STOPWORDS or noun[0].capital):
             noun = noun[1:]
         if noun and all(w.syllable not in STOPWORDS and not w.capital for w in noun) and noun[-1].syllable not in _NOT_WHICH:
