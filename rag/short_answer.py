@@ -331,6 +331,10 @@ def _post_end(sentence: str, end: int, context: Sequence[str] = ()) -> int:
             end, previous, i = m.end(), word, i + 1
             continue
         place = _place_words_end(sentence, tokens, i)
+        if place is None and not lower and _PLACE_WORD_BEFORE.fullmatch(_words_from(sentence, tokens, i, 2)):
+            place = i + 1  # "Công an thành phố| yêu cầu": the body's own city or province
+        elif place is None and not lower and _PLACE_WORD_BEFORE.fullmatch(_words_from(sentence, tokens, i, 1)):
+            place = i
         if place is not None and not lower:
             end, previous, i = tokens[place].end(), "", place + 1
             continue
@@ -343,6 +347,13 @@ def _post_end(sentence: str, end: int, context: Sequence[str] = ()) -> int:
             break
         i += 1
     return end
+
+
+def _words_from(sentence: str, tokens: list[re.Match[str]], i: int, n: int) -> str:
+    """Tokens i … i+n-1 as written, with a space after (for `_PLACE_WORD_BEFORE`)."""
+    if i + n > len(tokens):
+        return ""
+    return sentence[tokens[i].start():tokens[i + n - 1].end()] + " "
 
 
 def _place_words_end(sentence: str, tokens: list[re.Match[str]], i: int) -> int | None:

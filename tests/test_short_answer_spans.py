@@ -167,7 +167,7 @@ def test_an_english_reader_sees_the_span_in_english(kind, value, shown, english)
     ("Nguyễn Hải Trung là ai?", "Trung tướng Nguyễn Hải Trung, Giám đốc Công an TP Hà Nội phát lệnh ra quân.",
      [], "Giám đốc Công an TP Hà Nội"),
     ("Who is Nguyen Van Nam?", "Ông Nguyễn Văn Nam, Giám đốc Công an thành phố yêu cầu các đơn vị tăng cường.",
-     ["Lực lượng Công an, Quân đội cùng tham gia."], "Giám đốc Công an"),
+     ["Lực lượng Công an, Quân đội cùng tham gia."], "Giám đốc Công an thành phố"),  # the body's own city
     ("Ông Nguyễn Văn Nam là ai?", "Ông Nguyễn Văn Nam, Giám đốc Công an thành phố yêu cầu các đơn vị tăng cường.",
      [], "Giám đốc Công"),
     # Several posts separated by commas; a lower-case "former" may lead one; an abbreviated degree

@@ -102,7 +102,7 @@ def test_a_given_name_alone_is_answered_with_the_full_name(seed_assistant):
 @pytest.mark.parametrize("question,post,shown", [
     # The Party secretary listed next to the minister was once the short answer to the first.
     ("Lương Tam Quang là ai?", "Bộ trưởng Bộ Công an", "Đại tướng Lương Tam Quang, Bộ trưởng Bộ Công an"),
-    ("Who is Vu Thanh Chuong?", "Giám đốc Công an", "Major General Vũ Thanh Chương, Giám đốc Công an"),
+    ("Who is Vu Thanh Chuong?", "Giám đốc Công an thành phố", "Major General Vũ Thanh Chương, Director of the city police"),
     # The sentences most like the question only say he "stressed" things; the one that gives his
     # post is found among the runners-up and quoted. An English reader is shown it in English.
     ("Who is Bui Quang Binh?", "Giám đốc Công an TP.Hải Phòng", "Major General Bùi Quang Bình, Director of Hải Phòng Police"),
