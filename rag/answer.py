@@ -52,7 +52,7 @@ CANDIDATE_DOCUMENTS = 5
 # → "2 ca tử vong" over "12.345 ca sốt xuất huyết" in the better-ranked sentence). On XQuAD-vi,
 # Vietnamese F1 half A 0.559 → 0.577, half B 0.510 → 0.513; English questions lost 0.011 with it.
 SPAN_FIT = 0.05
-POST_CANDIDATES = 30  # sentences searched for a named person's post (see _with_post)
+POST_CANDIDATES = 30  # sentences searched for a named person's post (see _with_spans)
 
 
 LABELS = {
@@ -263,36 +263,31 @@ def refusal(retrieval: Retrieval) -> str | None:
     return None
 
 
-def _with_post(retrieval: Retrieval, chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
-    """For a question asking what a named person is, the best sentence that writes their post
-    beside their name, first, when no chosen quote does: "Who is Bui Quang Binh?" is quoted the
-    sentences most like the question ("Thiếu tướng Bùi Quang Bình nhấn mạnh …"), while the answer
-    is "Thiếu tướng Bùi Quang Bình, Giám đốc Công an TP.Hải Phòng, đã kêu gọi …"."""
-    question, needs = retrieval.parsed, retrieval.requirements
-    if not asks_role(question, needs):
-        return chosen
-    terms = question_terms(question, retrieval.term_weights)
-
-    def post(c: Candidate) -> object:
-        return find_span(_sentence(c), question, needs, terms, [p.chunk.text for p in c.document.passages])
-    if any(post(c) for c in chosen):
-        return chosen
-    best = next((c for c in candidates[:POST_CANDIDATES] if c not in chosen and post(c)), None)
-    return chosen if best is None else [best, *chosen[:MAX_QUOTES - 1]]
-
-
-def _with_spans(retrieval: Retrieval, chosen: list[Candidate]) -> tuple[list[Candidate], dict[int, object]]:
+def _with_spans(retrieval: Retrieval, chosen: list[Candidate],
+                candidates: list[Candidate]) -> tuple[list[Candidate], dict[int, object]]:
     """The quotes to keep and the span each holds. For a question asking a name, date, number or
     place whose best sentence holds one, the quotes that hold one are kept and the others dropped
     (a vice-chairman who "assigned tasks to the police" does not answer "who leads the police").
     When the best sentence holds none, the question may ask something else ("signed a pledge
     with whom?" → "with the director of Hanoi police"): all quotes are kept, and a span only
     comes from the runners-up that hold one (on XQuAD-vi's first half, answered 0.83 → 0.91 of
-    the Vietnamese fact questions, F1 0.499 → 0.520)."""
-    question = retrieval.parsed
+    the Vietnamese fact questions, F1 0.499 → 0.520).
+
+    For a question asking what a named person is, when no chosen quote writes their post, the
+    best of the next candidates that does is quoted first: "Who is Bui Quang Binh?" is quoted the
+    sentences most like the question ("Thiếu tướng Bùi Quang Bình nhấn mạnh …"), while the answer
+    is "Thiếu tướng Bùi Quang Bình, Giám đốc Công an TP.Hải Phòng, đã kêu gọi …"."""
+    question, needs = retrieval.parsed, retrieval.requirements
     terms = question_terms(question, retrieval.term_weights)
-    found = {id(c): find_span(_sentence(c), question, retrieval.requirements, terms,
-                              [p.chunk.text for p in c.document.passages]) for c in chosen}
+
+    def span(c: Candidate) -> object:
+        return find_span(_sentence(c), question, needs, terms, [p.chunk.text for p in c.document.passages])
+    found = {id(c): span(c) for c in chosen}
+    if not any(found.values()) and asks_role(question, needs):
+        for c in candidates[:POST_CANDIDATES]:
+            if id(c) not in found and (post := span(c)):
+                chosen, found[id(c)] = [c, *chosen[:MAX_QUOTES - 1]], post
+                break
     if not found.get(id(chosen[0])):
         return chosen, found
     return [c for c in chosen if found[id(c)]], found
@@ -311,7 +306,7 @@ def extractive_answer(retrieval: Retrieval, language: str, threshold: float) -> 
         text = LABELS[language]["abstain_name"].format(name=name) if name else LABELS[language]["abstain"]
         return Answer(retrieval.question, text, language, True, retrieved_doc_ids=doc_ids, evidence=evidence,
                       notes=[why_not] if why_not else [])
-    chosen, found = _with_spans(retrieval, _with_post(retrieval, _select(candidates), candidates))
+    chosen, found = _with_spans(retrieval, _select(candidates), candidates)
     # Number citations in the order they are shown (newest article first).
     shown = sorted(chosen, key=lambda c: _date_key(c.document.date), reverse=True)
     citations = [_citation(n, c) for n, c in enumerate(shown, 1)]

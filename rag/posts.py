@@ -10,14 +10,14 @@ from __future__ import annotations
 
 import re
 
-# A title, the English words for it, and whether the body follows with "of" ("Director of …").
+# A title and its English words; the body follows with "of" ("Director of …").
 _TITLES = [
     ("phó giám đốc", "Deputy Director"), ("giám đốc", "Director"), ("phó chủ tịch", "Vice Chairman"),
     ("chủ tịch", "Chairman"), ("phó bí thư", "Deputy Secretary"), ("bí thư", "Secretary"),
     ("bộ trưởng", "Minister"), ("thứ trưởng", "Deputy Minister"), ("ủy viên", "Member"),
     ("tư lệnh", "Commander"), ("trưởng khoa", "Head of the Department"), ("viện trưởng", "Director"),
 ]
-_PLACE = r"(?:(?:TP\.?|thành phố|tỉnh)\s*)?(?P<place>\w+(?: \w+)*)"  # capitalised words, checked below
+_PLACE = r"(?:(?:TP\.?|thành phố|tỉnh)\s*)?(?P<place>\w+(?: \w+)*)"  # a capitalised name, checked below
 # Bodies, most specific first; {place} is the place name as written.
 _BODIES = [
     (r"Bộ Công an|Công an", "Public Security", True),   # after a minister: the ministry
@@ -54,7 +54,7 @@ def _body(text: str, minister: bool) -> str | None:
         if match is None or ministry and not minister:
             continue
         place = match.groupdict().get("place")
-        if place is not None and not all(w[:1].isupper() for w in place.split()[:1]):
+        if place is not None and not place[:1].isupper():
             continue  # "Công an thành phố": no place named
         return english.format(**match.groupdict())
     return None

@@ -18,8 +18,8 @@ from rag.evaluation import HIT_KS
 from rag.retrieval import Retrieval
 from rag.question import parse_question
 
-QUESTION_TYPES = {"person": "who", "number": "how many", "date": "when", "place": "where", "rank": "what rank", "role": "what post", "which": "which", "duration": "how long",
-                  None: "other"}
+QUESTION_TYPES = {"person": "who", "number": "how many", "date": "when", "place": "where", "rank": "what rank",
+                  "role": "what post", "which": "which", "duration": "how long", None: "other"}
 WORST_MISSES = 5
 PASSAGES_PER_MISS = 3
 PASSAGE_CHARS = 400

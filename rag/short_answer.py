@@ -298,7 +298,7 @@ def _posts_after(sentence: str, end: int, context: Sequence[str] = ()) -> int:
             return last
         if _capitalised(first.group(0)):
             item_end = _post_end(sentence, first.end(), context)
-        elif words[0] in _ROLE_LEADS or _holds_role(words[:1]) or _holds_role(words[:3]):
+        elif words[0] in _ROLE_LEADS or _holds_role(words[:3]):
             stop = re.search(r"[,;.:]", sentence[first.start():])
             item_end = first.start() + stop.start() if stop else len(sentence)
             if len(folded_syllables(sentence[first.start():item_end])) > MAX_ROLE_SYLLABLES:
@@ -318,7 +318,7 @@ def _post_end(sentence: str, end: int, context: Sequence[str] = ()) -> int:
     verb after the name."""
     texts = [sentence, *context]
     tokens = list(_TOKEN.finditer(sentence, end))
-    previous = sentence[:end].split()[-1] if sentence[:end].split() else ""
+    previous = (sentence[:end].split() or [""])[-1]
     i, lower = 0, []
     while i < len(tokens):
         m, word = tokens[i], tokens[i].group(0)
@@ -330,12 +330,9 @@ def _post_end(sentence: str, end: int, context: Sequence[str] = ()) -> int:
                 break  # "Công an làm Trưởng đoàn": a verb stood between
             end, previous, i = m.end(), word, i + 1
             continue
-        place = _place_words_end(sentence, tokens, i)
-        if place is None and not lower and _PLACE_WORD_BEFORE.fullmatch(_words_from(sentence, tokens, i, 2)):
-            place = i + 1  # "Công an thành phố| yêu cầu": the body's own city or province
-        elif place is None and not lower and _PLACE_WORD_BEFORE.fullmatch(_words_from(sentence, tokens, i, 1)):
-            place = i
-        if place is not None and not lower:
+        # "tỉnh| Nghệ An", and "Công an thành phố| yêu cầu": the body's own city or province.
+        place = None if lower else _place_words(sentence, tokens, i)
+        if place is not None:
             end, previous, i = tokens[place].end(), "", place + 1
             continue
         if previous and not lower and (_written_whole(previous, word, texts)
@@ -349,21 +346,18 @@ def _post_end(sentence: str, end: int, context: Sequence[str] = ()) -> int:
     return end
 
 
-def _words_from(sentence: str, tokens: list[re.Match[str]], i: int, n: int) -> str:
-    """Tokens i … i+n-1 as written, with a space after (for `_PLACE_WORD_BEFORE`)."""
-    if i + n > len(tokens):
-        return ""
-    return sentence[tokens[i].start():tokens[i + n - 1].end()] + " "
+def _place_words(sentence: str, tokens: list[re.Match[str]], i: int) -> int | None:
+    """The last token of "thành phố", "tỉnh" … written from token i, else None."""
+    for j in (i + 1, i):
+        if j < len(tokens) and _PLACE_WORD_BEFORE.fullmatch(sentence[tokens[i].start():tokens[j].end()] + " "):
+            return j
+    return None
 
 
 def _place_words_end(sentence: str, tokens: list[re.Match[str]], i: int) -> int | None:
-    """The last token of "thành phố", "tỉnh" … starting at token i when a capitalised place
-    follows it ("tỉnh| Nghệ An"), else None."""
-    for j in (i, i + 1):
-        if j + 1 < len(tokens) and _capitalised(tokens[j + 1].group(0)) and \
-                _PLACE_WORD_BEFORE.fullmatch(sentence[tokens[i].start():tokens[j + 1].start()].strip() + " "):
-            return j
-    return None
+    """The same when a capitalised place follows ("tỉnh| Nghệ An"), else None."""
+    j = _place_words(sentence, tokens, i)
+    return j if j is not None and j + 1 < len(tokens) and _capitalised(tokens[j + 1].group(0)) else None
 
 
 # One-syllable verbs of speech after a speaker's post ("…, Giám đốc Bệnh viện K nói, …").
@@ -610,7 +604,9 @@ def _named_things(sentence: str, question: Question) -> list[_Found]:
     folded = [fold(t.group(0).lower()) for t in tokens]
     found = _named_after(sentence, tokens, folded, question.which_noun, asked)
     # "đánh bại đội nào": the two syllables before "nào" may hold a verb's; then the noun alone.
-    return found or _named_after(sentence, tokens, folded, question.which_noun[-1:], asked)
+    if found or len(question.which_noun) == 1:
+        return found
+    return _named_after(sentence, tokens, folded, question.which_noun[-1:], asked)
 
 
 def _named_after(sentence: str, tokens: list[re.Match[str]], folded: list[str], noun: tuple[str, ...],
@@ -709,8 +705,9 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
             total += sum(terms.get(w, 1.0) for w in cloze_before & {t[0] for t in tokens[max(0, first - CLOZE):first]})
             total += sum(terms.get(w, 1.0) for w in cloze_after & {t[0] for t in tokens[last + 1:last + 1 + CLOZE]})
         return f.bonus + total / 10
-    best = max(found, key=closeness)
-    return replace(best, fit=closeness(best))
+    fits = [closeness(f) for f in found]
+    best = max(range(len(found)), key=fits.__getitem__)
+    return replace(found[best], fit=fits[best])
 
 
 def question_terms(question: Question, weights: dict[str, float]) -> dict[str, float]:
