@@ -1,4 +1,4 @@
-"""English → Vietnamese words of public-security news, for English questions.
+"""English → Vietnamese words of public-security and health news, for English questions.
 
 An English question shares no words with Vietnamese articles except names, so the extractive
 answerer could only compare meaning through the small embedding model, which ranks "Vice
@@ -24,6 +24,15 @@ GLOSSARY: dict[str, str] = {
     "fire": "chay", "explosion": "no", "launched": "ra quan", "launch": "ra quan",
     "new year": "tet", "lunar new year": "tet nguyen dan", "tet": "tet", "delegation": "doan",
     "visited": "tham", "visit": "tham", "visits": "tham", "commune": "xa", "ward": "phuong", "district": "quan",
+    # Health news.
+    "hospital": "benh vien", "hospitals": "benh vien", "patient": "benh nhan", "patients": "benh nhan",
+    "died": "tu vong", "hospitalised": "nhap vien", "hospitalized": "nhap vien",
+    "deaths": "ca tu vong", "dose": "lieu", "doses": "lieu", "vaccination": "tiem chung", "outbreak": "o dich",
+    "outbreaks": "o dich", "measles": "soi", "dengue": "sot xuat huyet", "rabies": "dai",
+    "hand, foot and mouth": "tay chan mieng", "hand-foot-mouth": "tay chan mieng", "poisoning": "ngo doc",
+    "food poisoning": "ngo doc thuc pham", "ministry of health": "bo y te", "health ministry": "bo y te",
+    "department of health": "so y te", "health department": "so y te", "health insurance": "bao hiem y te",
+    "social security": "bao hiem xa hoi", "children": "tre", "workers": "cong nhan", "surgery": "phau thuat",
 }
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
 _PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b", re.IGNORECASE)
@@ -32,3 +41,14 @@ _PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b"
 def vietnamese_equivalents(question: str) -> list[list[str]]:
     """Folded Vietnamese syllables for each glossary phrase in an English question."""
     return [GLOSSARY[m.group(1).lower()].split() for m in _PATTERN.finditer(question)]
+
+
+def head_equivalent(phrase: str) -> list[str]:
+    """Folded Vietnamese syllables of the glossary phrase that ends an English noun phrase (its
+    head: "drug cases" → vụ án, "food poisoning incidents" → none, not "food poisoning")."""
+    last = None
+    for last in _PATTERN.finditer(phrase):
+        pass
+    if last is None or phrase[last.end():].strip():
+        return []
+    return GLOSSARY[last.group(1).lower()].split()

@@ -91,8 +91,8 @@ class LexicalIndex:
         coverage = known / len(content) if content else 0.0
         names = [w.syllable for w in question.words if w.capital]
         name_share = sum(n in self.folded.vocab_dict for n in names) / len(names) if names else 0.0
-        return LexicalScores(_scores(self.accented, query_terms(accented, folded), self.size),
-                             _scores(self.folded, query_terms(folded, folded), self.size),
+        return LexicalScores(_scores(self.accented, query_terms(accented), self.size),
+                             _scores(self.folded, query_terms(folded), self.size),
                              coverage, name_share)
 
     def chunks_with(self, term: str) -> np.ndarray:

@@ -132,7 +132,7 @@ class SegmentedLexical:
         coverage = known / len(content) if content else 0.0
         names = [w.syllable for w in question.words if w.capital]
         name_share = sum(n in self.vocabulary for n in names) / len(names) if names else 0.0
-        accented_scores = self._view_scores("accented", query_terms(accented, folded))
-        folded_scores = self._view_scores("folded", query_terms(folded, folded))
+        accented_scores = self._view_scores("accented", query_terms(accented))
+        folded_scores = self._view_scores("folded", query_terms(folded))
         top = np.union1d(accented_scores.top(k), folded_scores.top(k)).astype(np.int64)
         return LexicalCandidates(top, accented_scores, folded_scores, coverage, name_share)

@@ -574,7 +574,7 @@ class PgStore:
         content = [t for t in folded if t not in STOPWORDS] or folded
         names = [w.syllable for w in question.words if w.capital]
         snap = self._snapshot()
-        a_terms, f_terms = query_terms(accented, folded), query_terms(folded, folded)
+        a_terms, f_terms = query_terms(accented), query_terms(folded)
         known = self._df("f", content + names + f_terms)
         coverage = sum(1 for t in content if known[t]) / len(content) if content else 0.0
         name_share = sum(1 for t in names if known[t]) / len(names) if names else 0.0

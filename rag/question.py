@@ -11,7 +11,8 @@ import functools
 import re
 from dataclasses import dataclass
 
-from rag.text import EXPANSIONS, STOPWORDS, detect_language, fold, foreign_language, has_diacritics, normalize
+from rag.text import (EXPANSIONS, STOPWORDS, detect_language, fold, foreign_language, has_diacritics, is_stopword,
+                      normalize)
 
 _WORD = re.compile(r"\w+")
 
@@ -35,9 +36,12 @@ QUESTION_KINDS = {
                            r"\bwhat (?:is|was|are|were) (?:_ )+s (?:position|post|title|role|job|office)s?\b"),
     },
     "vi": {
-        "person": re.compile(r"\bai\b"),
+        # "Cục trưởng Cục Y tế dự phòng tên là gì?": a person's name asked by what they are.
+        "person": re.compile(r"\bai\b|\b(?:nguoi|ong|ba|bac si|benh nhan|giam doc|chu tich|bi thu|truong|"
+                             r"tac gia|chuyen gia)\b.*\bten (?:la )?gi\b"),
         "number": re.compile(r"\b(?:bao nhieu|(?<!ngay )(?<!thang )(?<!nam )mấy(?! gio\b))\b"),
-        "date": re.compile(r"\b(khi nao|bao gio|ngay nao|nam nao|thang nao|luc nao|thoi gian nao|(?:ngay|thang|nam) mấy)\b"),
+        "date": re.compile(r"\b(khi nao|bao gio|ngay nao|hom nao|hoi nao|nam nao|thang nao|luc nao|thoi gian nao|"
+                           r"(?:ngay|thang|nam) mấy)\b"),
         "place": re.compile(r"\b(o dau|tai dau|noi nao|cho nao)\b"),
         "rank": re.compile(r"\b(?:(?:cap bac|quan ham|quan hàm|hàm) (?:gi|nao)|(?:cap bac|quan ham|quan hàm) .*\bla gi)\b"),
         "role": re.compile(r"\b(?:(?:chuc vu|chuc danh|cuong vi) (?:gi|nao)|(?:chuc vu|chuc danh|cuong vi) .*\bla gi)\b"),
@@ -71,6 +75,11 @@ class Word:
     capital: bool        # capitalised and not the question's first word
     after_break: bool    # punctuation stands before it ("Tesla, Lane")
     written: str = ""    # as the question writes it ("Nẵng")
+
+    @property
+    def stopword(self) -> bool:
+        """A question or function word as written: "tử" (death) is none, "từ" (from) is."""
+        return is_stopword(self.written.lower()) if self.written else self.syllable in STOPWORDS
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from dataclasses import dataclass, replace
 
 from rag.posts import english_post
 from rag.question import Question
-from rag.support import DEPUTY, Requirements, count_spans, holds_title, looks_vietnamese
-from rag.text import STOPWORDS, fold, folded_syllables, normalize
+from rag.glossary import head_equivalent, vietnamese_equivalents
+from rag.support import DEPUTY, Requirements, count_spans, english_counted, holds_title, looks_vietnamese
+from rag.text import EXPANSIONS, STOPWORDS, fold, folded_syllables, is_stopword, normalize
 
 _TOKEN = re.compile(r"[\w'’-]+")
 _RANK = re.compile(r"(?:(?:Đại|Thượng|Trung|Thiếu) (?:tướng|tá|úy)|Đại tướng)\s*$")
@@ -45,10 +46,18 @@ _WRITTEN_THING_HEADS = {"Giải", "Chợ", "Đường", "Cầu", "Chùa", "Đề
 # Words right before a place name ("TP Hà Nội", "tỉnh Hà Giang", "thị xã Sơn Tây").
 _PLACE_WORD_BEFORE = re.compile(r"\b(?:thành phố|tỉnh|TP\.?|quận|huyện|thị xã|xã|phường|thị trấn)\s*$", re.IGNORECASE)
 _ENGLISH_THING_HEADS = {"The", "Fort", "Lake", "Mount", "Cape", "Port", "St"}
+# "Tỉnh nào", "huyện nào"…: an administrative place, answered by a place name (after "ở", "từ"…)
+# when the article does not write the noun before it. Not "nước nào", "quốc gia nào": a city
+# named after "ở" is no country.
+_PLACE_WHICH = re.compile(r"\b(?:tỉnh|thành phố|huyện|quận|thị xã|xã|phường) nào\b", re.IGNORECASE)
+# The part of the day before a date ("sáng 15/10", "chiều ngày 9/7"), shown with it; English below.
+DAY_PARTS = {"rạng sáng": "early morning", "sáng": "morning", "trưa": "noon", "chiều": "afternoon",
+             "tối": "evening", "đêm": "night", "khuya": "late night"}
+_DAY_PART = rf"(?:(?:{'|'.join(DAY_PARTS)})\s+(?:ngày\s+)?|ngày\s+)"
 _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown, not measured
-    re.compile(r"(?:ngày\s+)?(\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4})(?![/.,-]?\d)", re.IGNORECASE),
-    re.compile(r"(?:ngày\s+)?(\d{1,2} tháng \d{1,2}(?:,? năm \d{3,4})?)", re.IGNORECASE),
-    re.compile(r"(?:ngày\s+)(\d{1,2}[/.]\d{1,2})(?![/.,]?\d)", re.IGNORECASE),
+    re.compile(rf"{_DAY_PART}?(\d{{1,2}}[/.-]\d{{1,2}}[/.-]\d{{2,4}})(?![/.,-]?\d)", re.IGNORECASE),
+    re.compile(rf"{_DAY_PART}?(\d{{1,2}} tháng \d{{1,2}}(?:,? năm \d{{3,4}})?)", re.IGNORECASE),
+    re.compile(rf"{_DAY_PART}(\d{{1,2}}[/.]\d{{1,2}})(?![/.,]?\d)", re.IGNORECASE),
     re.compile(r"(?<![\d/.,])(\d{1,2}/\d{1,2})(?![/.,]?\d)"),
     re.compile(r"(?:tháng\s+)?(?<![\d/.,])((?:0?[1-9]|1[0-2])/\d{4})(?![/.,]?\d)", re.IGNORECASE),  # "tháng 6/2023"
     re.compile(r"(\d[\d.,]*(?: (?:nghìn|triệu|tỷ))? năm trước|(?:năm )?\d[\d.,]* BP\b|"
@@ -67,15 +76,15 @@ _BARE_YEAR_PATTERN = 6
 _NAME_BEFORE = re.compile(r"(?<=\w )(?!(?:January|February|March|April|May|June|July|August|September|October|"
                           r"November|December)\b)[A-ZĐ][\w-]*\s$")
 _YEAR_ASKED = re.compile(r"\b(?:nam nao|nam may|what year|which year)\b")
-_DAY_ASKED = re.compile(r"\b(?:ngay nao|ngay may|what date|what day|which day)\b")
+_DAY_ASKED = re.compile(r"\b(?:ngay nao|hom nao|ngay may|what date|what day|which day)\b")
 _MONTH_ASKED = re.compile(r"\b(?:thang nao|thang may|what month|which month)\b")
 _HAS_MONTH = re.compile(r"tháng|\d[/.-]\d", re.IGNORECASE)
 _MARKER = re.compile(r"^(?:ngày|năm)\s+", re.IGNORECASE)
 # A period ("từ ngày 15/12 đến ngày 14/02/2025", "from 1939 to 1945"): a question for when it
 # starts or when it ends takes that side of it, whichever date is the more specific.
-_START_ASKED = re.compile(r"\b(?:bat dau|khoi dau|start|starts|started|begin|begins|began|tu khi nao|tu ngay nao|"
+_START_ASKED = re.compile(r"\b(?:bat dau|khoi dau|start|starts|started|begin|begins|began|tu khi nao|tu ngay nao|tu hom nao|"
                           r"tu nam nao|tu bao gio)\b")
-_END_ASKED = re.compile(r"\b(?:ket thuc|cham dut|(?:den|toi) (?:khi nao|ngay nao|nam nao|thang nao|bao gio)|end|ends|"
+_END_ASKED = re.compile(r"\b(?:ket thuc|cham dut|(?:den|toi) (?:khi nao|ngay nao|hom nao|nam nao|thang nao|bao gio)|end|ends|"
                         r"ended|finish|finishes|finished|until (?:when|what|which)|by (?:when|what year))\b")
 _START_BEFORE = re.compile(r"\b(?:từ|from|since)\s+(?:(?:ngày|năm)\s+)?$", re.IGNORECASE)
 _END_BEFORE = re.compile(r"(?:\b(?:đến|tới|until|to|through)\s+(?:(?:ngày|năm)\s+)?|\d\s*[-–]\s*)$", re.IGNORECASE)
@@ -94,6 +103,11 @@ _RATE_ASKED = re.compile(r"\b(?:ty le|ti le|phan tram|percent|percentage|proport
 _ORDINAL = re.compile(r"\b(?:thứ|hạng)\s+(?:\d+|nhất|nhì|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\b", re.IGNORECASE)
 _PER_CENT_AFTER = re.compile(r"\s*phần trăm\b", re.IGNORECASE)
 RATE_BONUS = 1.0
+# A count whose unit goes on to say it counts something else than the Vietnamese question asks
+# ("bao nhiêu ca tử vong": "12.345 ca sốt xuất huyết", not "2 ca tử vong") is passed over, even
+# in a better-ranked sentence (0.1 of a sentence score, SPAN_FIT in rag/answer.py).
+OTHER_COUNT_PENALTY = 2.0
+_NEXT_WORDS = re.compile(r"[ \t]+(\w+)(?:[ \t]+(\w+))?(?:[ \t]+(\w+))?")
 
 LABELS = {
     "en": {"one": "Short answer: {spans}.", "differ": "The articles differ: {spans}.",
@@ -133,7 +147,8 @@ class _Found:
     start: int
     end: int
     bonus: float = 0.0
-    fit: float = 0.0  # how closely the question's words surround it (set by find_span)
+    fit: float = 0.0      # how closely the question's words surround it (set by find_span)
+    against: float = 0.0  # how plainly it is something else than asked ("12.345 ca sốt xuất huyết")
 
 
 def _capitalised(word: str) -> bool:
@@ -175,7 +190,10 @@ def _capitalised_runs(sentence: str) -> list[tuple[int, int]]:
 
 
 def _folded_tokens(text: str) -> list[tuple[str, int, int]]:
-    return [(fold(m.group(0).lower()), m.start(), m.end()) for m in re.finditer(r"\w+", text)]
+    """Folded words with their offsets; an abbreviation written out as the index reads it ("TP
+    HCM" → thanh pho ho chi minh, each at the abbreviation's place)."""
+    return [(fold(syllable), m.start(), m.end()) for m in re.finditer(r"\w+", text)
+            for syllable in EXPANSIONS.get(m.group(0).lower(), [m.group(0).lower()])]
 
 
 def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[str]]]:
@@ -437,6 +455,8 @@ def _persons(sentence: str, question: Question, needs: Requirements, terms: dict
     for start, end, words in _name_runs(sentence, question):
         if start < posts_end:
             continue  # "Bà Trần Thị Nhị Hà, Phó Giám đốc Sở Y tế Hà Nội, cho biết": Hà Nội is in her post
+        if len(words) == 1 and _starts_common_words(sentence, end, words[0], context):
+            continue  # "Phó giám đốc Bảo hiểm xã hội": "bảo hiểm" is a word, "Bảo" no name
         posts_end = _posts_after(sentence, end, context)
         runs.append((start, end, words, posts_end))
     head_asked = bool(needs.title) or bool(_HEAD.search(question.text))
@@ -446,7 +466,7 @@ def _persons(sentence: str, question: Question, needs: Requirements, terms: dict
         right = min(runs[i + 1][0] if i + 1 < len(runs) else len(sentence), _find(sentence, ";", end))
         before, after = sentence[left:start], sentence[end:right]
         role = folded_syllables(before + " " + after)
-        titled = bool(needs.title) and holds_title(role, needs)
+        titled = bool(needs.title) and holds_title(role, needs, before + " " + after)
         deputy = DEPUTY in fold(before.lower()).split()[-3:] or fold(after.lower()).lstrip(" ,").startswith(DEPUTY + " ")
         if needs.title and not titled and _subsequence(role, needs.title):
             continue  # named only as the deputy ("Phó Chủ tịch") or of another body
@@ -467,6 +487,17 @@ def _persons(sentence: str, question: Question, needs: Requirements, terms: dict
         out = [o for o in out if o[2]]  # the title asked names its holder; the others hold other titles
     most = max((said for _, said, _ in out), default=0.0) or 1.0
     return [replace(f, bonus=f.bonus + ROLE_WEIGHT * said / most) for f, said, _ in out]
+
+
+def _starts_common_words(sentence: str, end: int, word: str, context: Sequence[str]) -> bool:
+    """Does a lone capitalised syllable begin a phrase the article also writes in lower case
+    ("Bảo hiểm xã hội" beside "thẻ bảo hiểm y tế")? Then it heads an organisation; a person's
+    name is capitalised throughout ("giám đốc Hùng cho biết": "hùng cho" is written nowhere)."""
+    following = re.match(r" (\w+)", sentence[end:])
+    if following is None or not following.group(1).islower():
+        return False
+    pattern = re.compile(rf"(?<!\w){re.escape(word.lower())} {re.escape(following.group(1))}(?!\w)")
+    return any(pattern.search(text) for text in context)
 
 
 def _find(text: str, mark: str, start: int) -> int:
@@ -537,23 +568,60 @@ def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Fo
         return [_Found(m.group(0), m.group(0), m.start(), m.end()) for m in _ORDINAL.finditer(sentence)]
     asked = normalize(question.text)
     rate = not needs.count_unit and _RATE_ASKED.search(question.folded_text) is not None
+    described = _described(question) - {needs.count_unit}
     out = []
-    for value, shown, start, end in count_spans(sentence, needs.count_unit or "", _unit_phrase(question)):
+    for value, shown, start, end in count_spans(sentence, needs.count_unit or "", _unit_phrase(question, 4)):
         if not needs.count_unit and re.fullmatch(r"[\d.,]+", value) and \
                 re.search(rf"(?<![\d.,]){re.escape(value)}(?![\d.,]*\d)", asked):
             continue  # a number the question itself gives ("in 2015"), unless it counts what was asked
         percentage = value.endswith("%") or _PER_CENT_AFTER.match(sentence, end) is not None
-        out.append(_Found(value, shown, start, end, RATE_BONUS if rate and percentage else 0.0))
+        against = OTHER_COUNT_PENALTY if needs.count_unit and not percentage and \
+            _counts_something_else(sentence, start, shown, described) else 0.0
+        out.append(_Found(value, shown, start, end, RATE_BONUS if rate and percentage else 0.0, against=against))
     return out
 
 
-def _unit_phrase(question: Question) -> set[str]:
-    """The words a Vietnamese question counts ("bao nhiêu lượt kỳ họp" → lượt, kỳ, họp)."""
+def _counts_something_else(sentence: str, start: int, shown: str, described: set[str]) -> bool:
+    """Does the unit shown go straight on with lower-case words, none of the three next ones being
+    what the question says of it (`described`: "tử vong" of "bao nhiêu ca tử vong")? "12.345 ca
+    sốt xuất huyết" does; "412 trẻ phải nhập viện" does not for "bao nhiêu trẻ nhập viện", nor
+    does a unit followed by punctuation or a function word ("310.000 liều, Hà Nội …", "285.000
+    liều và …")."""
+    end = sentence.find(shown, start) + len(shown)
+    if not described or described & set(folded_syllables(shown)) or end < len(shown):
+        return False
+    following = _NEXT_WORDS.match(sentence, end)
+    first = following and following.group(1)
+    if not first or not first.islower() or is_stopword(first) or not looks_vietnamese(fold(first)):
+        return False  # a digit, a function word, a foreign word ("cacbon" for "carbon")
+    return not described & {fold(w.lower()) for w in following.groups() if w}
+
+
+def _described(question: Question) -> set[str]:
+    """What a "how many" question says of what it counts, folded: the words counted in a
+    Vietnamese one ("bao nhiêu ca tử vong" → ca, tử, vong), the Vietnamese of the words after
+    the noun in an English one ("How many people died" → tử, vong)."""
+    if question.vietnamese:
+        return _unit_phrase(question)
+    said = (english_counted(question.text) or ("", ""))[1]
+    return {syllable for phrase in vietnamese_equivalents(said) for syllable in phrase}
+
+
+_CAUSE_WORDS = {"vì", "bởi", "nhờ"}  # end what is counted, as a function word does ("tử vong | vì sởi")
+
+
+def _unit_phrase(question: Question, most: int | None = None) -> set[str]:
+    """The words a Vietnamese question counts, up to a function word ("bao nhiêu lượt kỳ họp" →
+    lượt, kỳ, họp), at most `most` of them; for an English one, their Vietnamese ("How many
+    workers" → công, nhân)."""
+    if not question.vietnamese:
+        return set(head_equivalent((english_counted(question.text) or ("", ""))[0]))
+    counted = question.counted or ()
     phrase = set()
-    for word in (question.counted or ())[:3]:
-        if word in STOPWORDS:
+    for word in question.words[len(question.words) - len(counted):][:most]:
+        if word.stopword or word.written.lower() in _CAUSE_WORDS:
             break
-        phrase.add(word)
+        phrase.add(word.syllable)
     return phrase
 
 
@@ -590,8 +658,8 @@ def _durations(sentence: str) -> list[_Found]:
     out = []
     for unit in TIME_UNITS:
         for _, shown, start, end in count_spans(sentence, unit):
-            stop = start + len(shown)
-            out.append(_Found(sentence[start:stop], sentence[start:stop], start, stop))
+            if sentence.startswith(shown, start):  # the unit after the number: "nam 58 tuổi" is no 58 years
+                out.append(_Found(shown, shown, start, start + len(shown)))
     return out
 
 
@@ -604,9 +672,11 @@ def _named_things(sentence: str, question: Question) -> list[_Found]:
     folded = [fold(t.group(0).lower()) for t in tokens]
     found = _named_after(sentence, tokens, folded, question.which_noun, asked)
     # "đánh bại đội nào": the two syllables before "nào" may hold a verb's; then the noun alone.
-    if found or len(question.which_noun) == 1:
-        return found
-    return _named_after(sentence, tokens, folded, question.which_noun[-1:], asked)
+    if not found and len(question.which_noun) > 1:
+        found = _named_after(sentence, tokens, folded, question.which_noun[-1:], asked)
+    if not found and _PLACE_WHICH.search(question.text):
+        found = _places(sentence, question)  # "từ tỉnh nào?" against "từ Bến Tre lên"
+    return found
 
 
 def _named_after(sentence: str, tokens: list[re.Match[str]], folded: list[str], noun: tuple[str, ...],
@@ -704,7 +774,7 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
         if question.vietnamese:
             total += sum(terms.get(w, 1.0) for w in cloze_before & {t[0] for t in tokens[max(0, first - CLOZE):first]})
             total += sum(terms.get(w, 1.0) for w in cloze_after & {t[0] for t in tokens[last + 1:last + 1 + CLOZE]})
-        return f.bonus + total / 10
+        return f.bonus - f.against + total / 10
     fits = [closeness(f) for f in found]
     best = max(range(len(found)), key=fits.__getitem__)
     return replace(found[best], fit=fits[best])
@@ -794,8 +864,12 @@ def _month(number: str) -> str | None:
 
 
 def english_date(text: str) -> str:
-    """A Vietnamese date in English words; a form not recognised is returned as written."""
+    """A Vietnamese date in English words ("sáng 15/10" → "the morning of 15 October"); a form
+    not recognised is returned as written."""
     text = " ".join(text.split())
+    for part, english in DAY_PARTS.items():
+        if text.lower().startswith(part + " ") and (date := english_date(text[len(part) + 1:])) != text[len(part) + 1:]:
+            return f"the {english} of {date}"
     if m := _FULL_DATE.match(text):
         month = _month(m.group(2))
         return f"{int(m.group(1))} {month} {m.group(3)}" if month else text

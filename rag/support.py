@@ -23,9 +23,9 @@ import re
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
-from rag.glossary import vietnamese_equivalents
+from rag.glossary import head_equivalent, vietnamese_equivalents
 from rag.question import RATE_QUESTION, Question, Word
-from rag.text import STOPWORDS, fold, folded_syllables, normalize
+from rag.text import STOPWORDS, fold, folded_syllables, is_stopword, normalize
 
 # Titles a "who" question asks for (folded syllables), longest first so "tong bi thu" wins.
 TITLES = sorted([("giam", "doc"), ("chu", "tich"), ("bi", "thu"), ("tong", "bi", "thu"), ("bo", "truong"),
@@ -38,12 +38,14 @@ _PLACE_BEFORE_SINGLE = [("cong", "an"), ("thanh", "pho"), ("tinh",), ("quan",), 
 _VAGUE_LEADER = re.compile(r"\b(?:leads?|heads?|chief)\b", re.IGNORECASE)
 # An abbreviated organisation and the first syllable of its written-out form.
 ORGANISATION_ABBREVIATIONS = {"ubnd": "uy", "hdnd": "hoi"}
+MAX_POST_WORDS = 8  # a title's organisation written in full, up to its abbreviation in brackets
 # Syllables before a place name in a question typed in lower case ("cong an tp ho chi minh").
 PLACE_WORDS = (("thanh", "pho"), ("tinh",))
 MAX_PLACE_SYLLABLES = 4
 MAX_NAME_SYLLABLES = 4  # of an unknown name, as shown in the abstention
 
 _WHAT_PERCENTAGE = re.compile(rf"\bwhat (?:percentage|percent)\b|\b{RATE_QUESTION}\b", re.IGNORECASE)
+_PLURAL_NOUNS = {"people", "children", "men", "women", "police", "staff", "personnel"}
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w'-]+){0,3})", re.IGNORECASE)
 # "một" and "năm" are left out: mostly the article "a" ("một nhiệm vụ") and "year".
 _NUMBER_WORDS = {"hai", "ba", "bốn", "sáu", "bảy", "tám", "chín", "mười", "mươi", "trăm",
@@ -66,15 +68,18 @@ PERCENT_UNITS = {"phan", "percent", "percentage"}
 # Classifiers and measure words that stand between a number and what it counts ("2.000 lượt kỳ
 # họp", "20 chiếc xe", "3 đợt kiểm tra"), folded; the counted word may follow within a few words.
 CLASSIFIERS = {"luot", "chiec", "cai", "con", "cuoc", "bo", "ky", "dot", "can", "ngoi", "tam", "qua", "to",
-               "ban", "cay", "doi", "loai", "nhom", "hang"}
+               "ban", "cay", "doi", "loai", "nhom", "hang",
+               "usd", "dong", "euro"}  # an amount of money in what it buys ("230 triệu USD cổ phần")
 MAX_CLASSIFIED_WORDS = 6
 # What a question counts and the words the articles count it with, folded first syllables: money
 # is counted in a currency; cases as "vụ" (police news), "ca" or "trường hợp" (health news), and
 # an English question's "cases" is read as "vụ án" (rag/glossary.py); people asked about are
-# counted as cases too ("bao nhiêu người tử vong" → "2 ca tử vong"), not as incidents ("vụ").
+# counted as cases too ("bao nhiêu người tử vong" → "2 ca tử vong"), not as incidents ("vụ");
+# patients ("bệnh nhân", "người bệnh") as people; children as "trẻ", "bé" or "cháu".
 UNIT_EQUIVALENTS = {"tien": {"dong", "usd", "vnd", "do", "euro", "yen", "bang", "ty", "trieu"},
                     "ca": {"truong", "vu", "nguoi"}, "truong": {"ca", "vu", "nguoi"}, "vu": {"ca", "truong"},
-                    "nguoi": {"ca", "truong"}}
+                    "nguoi": {"ca", "truong", "benh"}, "benh": {"nguoi", "ca", "truong"},
+                    "tre": {"be", "chau"}, "be": {"tre", "chau"}, "chau": {"tre", "be"}}
 
 
 @dataclass(frozen=True)
@@ -92,7 +97,7 @@ class Requirements:
         """Does `sentence`, from article `doc_id`, meet every requirement?"""
         if any(doc_id not in docs for docs in self.name_documents.values()):
             return False
-        if self.title and not holds_title(folded_syllables(sentence), self):
+        if self.title and not holds_title(folded_syllables(sentence), self, sentence):
             return False
         return self.count_unit is None or _holds_count(sentence, self.count_unit)
 
@@ -102,17 +107,27 @@ def _subsequence_at(words: list[str], part: tuple[str, ...]) -> list[int]:
     return [i for i in range(len(words) - n + 1) if tuple(words[i:i + n]) == part]
 
 
-def holds_title(words: list[str], req: Requirements) -> bool:
-    """Do the (folded) words hold the title asked, not its deputy, of the organisation asked?"""
+def holds_title(words: list[str], req: Requirements, text: str = "") -> bool:
+    """Do the (folded) words of `text` hold the title asked, not its deputy, of the organisation
+    asked?"""
     wanted_org = {req.organisation, ORGANISATION_ABBREVIATIONS.get(req.organisation, req.organisation)}
     for i in _subsequence_at(words, req.title):
         deputy = i > 0 and words[i - 1] == DEPUTY
         after = i + len(req.title)
         org = words[after] if after < len(words) else ""
-        org_ok = not req.organisation or org in wanted_org or ORGANISATION_ABBREVIATIONS.get(org) in wanted_org
+        org_ok = not req.organisation or org in wanted_org or ORGANISATION_ABBREVIATIONS.get(org) in wanted_org \
+            or _abbreviation_in_post(words[after:after + MAX_POST_WORDS], req.organisation, text)
         if deputy == req.deputy and org_ok:
             return True
     return False
+
+
+def _abbreviation_in_post(post: list[str], organisation: str, text: str) -> bool:
+    """Is the organisation asked by its abbreviation ("Giám đốc CDC Đồng Tháp") written in
+    brackets in the post, after its name in full ("Giám đốc Trung tâm Kiểm soát bệnh tật (CDC)
+    Đồng Tháp")? Not an abbreviation further on ("Giám đốc Sở Y tế, cho biết CDC …")."""
+    return not looks_vietnamese(organisation) and organisation in post and \
+        re.search(rf"\(\s*{re.escape(organisation)}\s*\)", fold(text).lower()) is not None
 
 
 def _holds_count(sentence: str, unit: str) -> bool:
@@ -267,6 +282,8 @@ def _is_unit(word: str, unit: str) -> bool:
     """Is `word` (as written) the unit asked, or a word that counts the same thing ("bao nhiêu
     tiền" → "1,2 tỷ đồng", "bao nhiêu ca tử vong" → "12 trường hợp tử vong")?"""
     folded = fold(word)
+    if is_stopword(word):
+        return False  # "từ 1361" (from): no count of "tử thi"
     return folded == unit or folded in UNIT_EQUIVALENTS.get(unit, ())
 
 
@@ -401,21 +418,36 @@ def _count_unit(question: Question) -> str | None:
             return None
         if question.ordinal:
             return ""  # "xếp hạng mấy trên thế giới": a place in an order, no unit counted
-        unit = question.counted[0] if question.counted else ""
-        return "" if unit in STOPWORDS or unit in _NOT_UNITS else unit
+        if not question.counted:
+            return ""
+        unit = question.words[-len(question.counted)]  # as written: "ổ dịch", "độ" are no "ở", "do"
+        return "" if unit.stopword or unit.syllable in _NOT_UNITS else unit.syllable
     if _WHAT_PERCENTAGE.search(question.text):
         return "phan"  # "phần trăm", or a number written with "%"
-    match = _HOW_MANY.search(question.text)
+    counted = english_counted(question.text)
+    if counted is None:
+        return None
+    head = head_equivalent(counted[0])
+    return head[0] if head else ""
+
+
+def english_counted(question: str) -> tuple[str, str] | None:
+    """What an English "how many" question counts and what it says of them next: the words up to
+    the last plural noun ("How many drug cases did …" → "drug cases", "How many people live …" →
+    "people", "live"), else up to a past verb ("people died"), before any function word; None
+    when it asks no count."""
+    match = _HOW_MANY.search(question)
     if not match:
         return None
-    # The counted noun ends the words before the verb or preposition: "drug cases did" → cases.
-    counted = []
+    words: list[str] = []
     for word in match.group(1).split():
         if word.lower() in STOPWORDS:
             break
-        counted.append(word)
-    phrases = vietnamese_equivalents(" ".join(counted))
-    return phrases[-1][0] if phrases else ""
+        words.append(word)
+    plurals = [i for i, w in enumerate(words) if w.lower() in _PLURAL_NOUNS or (len(w) > 3 and w.lower().endswith("s"))]
+    past = next((i for i, w in enumerate(words) if i and w.lower().endswith("ed")), len(words))
+    head = plurals[-1] + 1 if plurals else past
+    return " ".join(words[:head]), " ".join(words[head:])
 
 
 def requirements(question: Question, known_names: Container[str], vocabulary: Container[str],

@@ -95,7 +95,7 @@ def has_diacritics(text: str) -> bool:
 
 # Abbreviations written out for lexical matching: "Công an TP Hải Phòng" and "Công an thành phố"
 # are the same words to a reader.
-EXPANSIONS = {"tp": ["thành", "phố"], "tphcm": ["thành", "phố", "hồ", "chí", "minh"]}
+EXPANSIONS = {"tp": ["thành", "phố"], "tphcm": ["thành", "phố", "hồ", "chí", "minh"], "hcm": ["hồ", "chí", "minh"]}
 
 
 def syllables(text: str) -> list[str]:
@@ -130,10 +130,30 @@ STOPWORDS = {
 }
 
 
-def query_terms(tokens: list[str], folded: list[str]) -> list[str]:
-    """`tokens` without stopwords (judged on their folded form), plus bigrams of what is left."""
-    kept = [t for t, f in zip(tokens, folded) if f not in STOPWORDS]
-    return with_bigrams(kept)
+# The Vietnamese stopwords as written with their diacritics. Folded, a stopword is also a content
+# word: "dược" (pharmacy) folds to "duoc" like "được", "tử" (death) and "tư" to "tu" like "từ",
+# "đầu" to "dau" like "đâu", "báo" to "bao"; a syllable written with diacritics is a stopword only
+# when it is written as one.
+WRITTEN_STOPWORDS = {
+    "ai", "là", "gì", "nào", "bao", "nhiêu", "khi", "đâu", "thế", "sao", "của", "và", "các", "những",
+    "nhưng", "được", "có", "không", "trong", "ở", "tại", "thì", "còn", "một", "này", "nay", "do", "đó",
+    "đã", "đang", "sẽ", "với", "cho", "về", "từ", "đến", "hay", "hãy", "hoặc", "mà", "như", "vậy", "à", "ư",
+}
+
+
+def is_stopword(syllable: str) -> bool:
+    """Is a lower-case syllable, as written, a question or function word? One written without
+    diacritics ("duoc") is judged by its folded form, as it may be either."""
+    folded = _fold_word(syllable)
+    if folded not in STOPWORDS:
+        return False
+    return folded == syllable or syllable in WRITTEN_STOPWORDS
+
+
+def query_terms(tokens: list[str]) -> list[str]:
+    """`tokens` without stopwords (judged as written, see `is_stopword`), plus bigrams of what
+    is left."""
+    return with_bigrams([t for t in tokens if not is_stopword(t)])
 
 
 def with_bigrams(tokens: list[str]) -> list[str]:

@@ -48,6 +48,10 @@ from rag.support import requirements
     ("How long did the heart transplant last?", "duration"),
     ("How long is the Amazon river?", None),
     ("cap bac cua giam doc cong an ha noi la gi", "rank"),
+    # "hôm nào" is "which day"; "tên là gì" after a person's title asks their name.
+    ("Bé gái thứ hai mất vào hôm nào?", "date"),
+    ("Cục trưởng Cục Y tế dự phòng tên là gì?", "person"),
+    ("Loại virus này tên là gì?", None),
 ])
 def test_the_question_word_decides_the_kind(text: str, kind: str | None) -> None:
     assert parse_question(text).kind == kind

@@ -33,6 +33,12 @@ MEASLES = {"id": "soi", "title": "Hà Nội ghi nhận thêm 45 ca mắc sởi t
                    "ca mắc sởi, chưa có ca tử vong. Phần lớn các ca bệnh là trẻ em dưới 5 tuổi chưa được tiêm "
                    "vắc xin hoặc tiêm chưa đủ mũi."}
 ARTICLES.append(MEASLES)
+DENGUE = {"id": "sxh", "title": "TP.HCM: số ca sốt xuất huyết tăng 30%", "date": "2024-08-12",
+          "text": "Theo Trung tâm Kiểm soát bệnh tật TP HCM, từ đầu năm đến ngày 10/8, thành phố ghi nhận "
+                  "12.345 ca sốt xuất huyết, tăng 30% so với cùng kỳ năm 2023. Đã có 2 ca tử vong. Ngành y tế "
+                  "khuyến cáo người dân diệt lăng quăng, phát quang bụi rậm. Chiến dịch diệt lăng quăng được "
+                  "thành phố tổ chức 3 lần mỗi năm."}
+ARTICLES.append(DENGUE)
 REASON = "thận của trẻ chưa giữ nước tốt"
 
 
@@ -86,3 +92,31 @@ def test_people_asked_about_are_counted_as_cases(health_assistant):
     assert not answer.abstained and answer.short is not None
     assert answer.short.value == "312"
     assert sum("45 ca" in c.sentence or "312" in c.sentence for c in answer.citations) == 2
+
+
+@pytest.mark.parametrize("question", ["Có bao nhiêu ca tử vong do sốt xuất huyết?",
+                                      "Bao nhiêu người tử vong vì sốt xuất huyết?"])
+def test_the_count_of_what_was_asked_beats_a_better_ranked_count_of_the_unit(health_assistant, question):
+    """Both sentences count "ca"; "12.345 ca sốt xuất huyết" goes on to say it counts something
+    else than the deaths asked. It is in the sentence most like the question, so the unit alone
+    used to pick it over "2 ca tử vong"."""
+    answer = health_assistant.ask(question)
+    assert not answer.abstained and answer.short is not None
+    assert answer.short.value == "2", answer.short_answer
+    assert any("12.345" in c.sentence for c in answer.citations)
+
+
+def test_ho_chi_minh_city_is_the_articles_tp_hcm(health_assistant):
+    """The article writes the city "TP HCM"; "Ho Chi Minh" was a name no article holds, and the
+    question was refused as if it asked about another city."""
+    answer = health_assistant.ask("How many people died of dengue in Ho Chi Minh City?")
+    assert not answer.abstained and answer.short is not None
+    assert answer.short.value == "2", answer.answer
+
+
+def test_a_count_of_another_unit_is_quoted_without_a_short_answer(health_assistant):
+    """No sentence counts "chiến dịch", one speaks of the campaigns and counts them in "lần": it is
+    quoted instead of a refusal, and no number is offered as the count asked."""
+    answer = health_assistant.ask("Thành phố tổ chức bao nhiêu chiến dịch diệt lăng quăng mỗi năm?")
+    assert not answer.abstained and answer.short is None
+    assert any("3 lần" in c.sentence for c in answer.citations), answer.answer

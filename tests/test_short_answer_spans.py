@@ -15,11 +15,15 @@ class _Everything:
         return True
 
 
-def span_of(question: str, sentence: str) -> str | None:
+def span_of(question: str, sentence: str, context: tuple[str, ...] = ()) -> str | None:
+    found = _found(question, sentence, context)
+    return found.value if found else None
+
+
+def _found(question: str, sentence: str, context: tuple[str, ...] = ()):
     parsed = parse_question(question)
     needs = requirements(parsed, _Everything(), _Everything(), lambda term: frozenset({"doc"}))
-    found = find_span(sentence, parsed, needs, question_terms(parsed, {}))
-    return found.value if found else None
+    return find_span(sentence, parsed, needs, question_terms(parsed, {}), context)
 
 
 @pytest.mark.parametrize("question,sentence,value", [
@@ -146,6 +150,7 @@ def test_a_sea_is_not_a_person():
     ("date", "18/12", "ngày 18/12", "18 December"),
     ("date", "2016", "năm 2016", "2016"),
     ("date", "6/2023", "tháng 6/2023", "June 2023"),
+    ("date", "15/10", "sáng 15/10", "the morning of 15 October"),
     ("number", "3,5 triệu", "3,5 triệu người", "3.5 million"),
     ("number", "12.500", "12.500 lượt", "12,500"),
     ("number", "mười một", "mười một vụ", "11"),
@@ -243,3 +248,40 @@ def test_how_long(question, sentence, value):
                                           ("mười năm", "10 years"), ("1 tuần", "1 week"), ("2,5 tháng", "2.5 months")])
 def test_a_duration_in_english(text, english):
     assert english_duration(text) == english
+
+
+@pytest.mark.parametrize("question,sentence,shown", [
+    # "hôm nào" asks the day; the part of the day is shown with it.
+    ("Ca mổ được tiến hành vào hôm nào?", "Ca mổ diễn ra sáng 15/10 và kéo dài 9 giờ.", "sáng 15/10"),
+    ("Chiến dịch bắt đầu từ hôm nào?", "Chiến dịch bắt đầu từ chiều ngày 12/9 và kéo dài đến ngày 15/11.",
+     "chiều ngày 12/9"),
+    # Units that fold onto a function word ("ổ" / "ở", "độ" / "do") are still units.
+    ("CDC tỉnh đã xử lý mấy ổ dịch từ đầu năm?", "Từ đầu năm, đơn vị đã xử lý 98 ổ dịch, phun hóa chất 154 trường học.",
+     "98 ổ dịch"),
+    ("Trẻ sốt cao trên bao nhiêu độ thì phải đi viện?", "Khi trẻ sốt trên 39 độ trong 2 ngày, gia đình cần đưa đến viện.",
+     "39 độ"),
+    # Children are counted as "trẻ" whether the question says "bé" or "cháu".
+    ("Có mấy cháu bé tử vong vì tay chân miệng?", "Trong số này có 2 trẻ tử vong, đều dưới 3 tuổi.", "2 trẻ tử vong"),
+    # "Tên là gì" after a title asks the holder's name.
+    ("Cục trưởng Cục Y tế dự phòng tên là gì?",
+     "Ông Vũ Quang Hiếu, Cục trưởng Cục Y tế dự phòng, cho biết kinh phí khoảng 620 tỷ đồng.", "Vũ Quang Hiếu"),
+    # "tỉnh nào" is answered by a place the article names without "tỉnh".
+    ("Bà Mai từ tỉnh nào lên khám bệnh?", "Bà Trần Thị Mai, 67 tuổi, từ Bến Tre lên khám tim mạch.", "Bến Tre"),
+    # What is counted ends at "vì" (because): "1.200 trẻ mắc tay chân miệng" counts no deaths.
+    ("Có mấy cháu bé tử vong vì tay chân miệng?",
+     "Tỉnh có hơn 1.200 trẻ mắc tay chân miệng được điều trị ngoại trú tại nhà, 2 trẻ tử vong.", "2 trẻ tử vong"),
+    # "nam" before an age is "male", no number of years.
+    ("How long did the operation take?", "Bệnh nhân nam 58 tuổi được mổ trong 9 giờ.", "9 giờ"),
+])
+def test_span_shown(question, sentence, shown):
+    found = _found(question, sentence)
+    assert found is not None and found.shown == shown
+
+
+def test_a_capitalised_syllable_that_starts_a_common_word_is_no_name():
+    """"Phó giám đốc Bảo hiểm xã hội": the article writes "bảo hiểm" in lower case elsewhere, so
+    "Bảo" heads the organisation, not a person named Bảo."""
+    sentence = "Bà Nguyễn Thị Kim Oanh, Phó giám đốc Bảo hiểm xã hội TP HCM, cho biết quỹ đã chi 28.500 tỷ đồng."
+    context = (sentence + " Có 82% người bệnh dùng thẻ bảo hiểm y tế.",)
+    assert span_of("Ai là phó giám đốc?", sentence, context) == "Nguyễn Thị Kim Oanh"
+    assert span_of("Ai là phó giám đốc?", "Phó giám đốc Hùng cho biết quỹ đã chi 28.500 tỷ đồng.", context) == "Hùng"

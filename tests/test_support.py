@@ -36,6 +36,13 @@ HAI_PHONG_VICE_CHAIR = "Tại buổi lễ, ông Nguyễn Minh Hùng, Phó Chủ 
     ("Công an đã khởi tố 3 vụ án ma túy.", "nguoi", False),
     # … and the things it counts may be a list.
     ("Công an bảo vệ an toàn 2.000 lượt kỳ họp/cuộc họp, sự kiện chính trị.", "su", True),
+    # Children are "trẻ", "bé" or "cháu".
+    ("Có 27 trẻ diễn tiến nặng được chuyển lên tuyến trên.", "be", True),
+    # Patients are people; money may be counted in what it buys.
+    ("Trung tâm Y tế huyện Nhơn Trạch tiếp nhận 53 người.", "benh", True),
+    ("Trường đại học đã giảm 230 triệu USD cổ phần của mình.", "co", True),
+    # "từ" (from) is no "tử" ("bao nhiêu tử thi"), though both fold to "tu".
+    ("Bệnh dịch xảy ra 22 lần trong khoảng thời gian từ 1361 đến 1528.", "tu", False),
 ])
 def test_a_count_needs_a_number_of_the_unit_asked(sentence, unit, expected):
     assert _holds_count(sentence, unit) is expected
@@ -48,6 +55,16 @@ def test_deputy_title_does_not_answer_the_title():
     assert deputy.supported_by(HAI_PHONG_VICE_CHAIR, "doc")
     # "Ủy ban nhân dân" written out answers the abbreviation "UBND".
     assert head.supported_by("Ông Nguyễn Văn Tùng, Chủ tịch Ủy ban nhân dân thành phố, phát biểu.", "doc")
+
+
+def test_an_organisation_asked_by_its_abbreviation_is_found_after_its_full_name():
+    """"Giám đốc CDC Đồng Tháp" is the post the article writes "Giám đốc Trung tâm Kiểm soát bệnh
+    tật (CDC) Đồng Tháp"; requiring "CDC" right after the title refused the question."""
+    needs = Requirements(title=("giam", "doc"), organisation="cdc")
+    assert needs.supported_by("Bà Lê Thị Thanh Hương, Giám đốc Trung tâm Kiểm soát bệnh tật (CDC) Đồng Tháp, "
+                              "cho biết đơn vị đã xử lý 98 ổ dịch.", "doc")
+    assert not needs.supported_by("Ông Trần Văn Phúc, Giám đốc Sở Y tế Đồng Tháp, cho biết CDC đã xử lý "
+                                  "98 ổ dịch và phun hóa chất.", "doc")
 
 
 def test_names_must_be_in_the_quoted_article():
@@ -120,3 +137,21 @@ def test_a_follow_up_about_an_unknown_city_abstains(seed_assistant):
 def test_a_question_of_question_words_only_abstains(seed_assistant, question):
     answer = seed_assistant.ask(question)
     assert answer.abstained and not answer.citations
+
+
+@pytest.mark.parametrize("question,unit", [
+    ("How many drug cases did the police solve?", "vu"),
+    ("How many food poisoning incidents has the province had?", ""),   # "food poisoning" is no head noun
+    ("How many people died of dengue?", "nguoi"),
+    ("CDC tỉnh đã xử lý mấy ổ dịch?", "o"),                            # "ổ", not the function word "ở"
+    ("Bao nhiêu người ở tỉnh này tử vong?", "nguoi"),
+])
+def test_the_unit_a_question_counts(question, unit):
+    from rag.question import parse_question
+    from rag.support import requirements
+
+    class Everything:  # a vocabulary holding every word: no name in the question is unknown
+        def __contains__(self, item: object) -> bool:
+            return True
+    parsed = parse_question(question)
+    assert requirements(parsed, set(), Everything(), lambda term: frozenset()).count_unit == unit

@@ -2,7 +2,7 @@
 
 import unicodedata
 
-from rag.text import detect_language, fold, folded_syllables, normalize, split_sentences
+from rag.text import detect_language, fold, folded_syllables, is_stopword, normalize, query_terms, split_sentences
 
 
 def test_tone_placements_become_one_form():
@@ -95,3 +95,12 @@ def test_diacritics_are_restored_from_the_index_words():
     df = lambda terms: {t: lexical.df(t, "accented") for t in terms}  # noqa: E731
     assert restore_diacritics("giam doc cong an hai phong?", df) == "giám đốc công an hải phòng?"
     assert restore_diacritics("Thu hai, UBND Panthers 2015", df) == "Thứ hai, UBND Panthers 2015"
+
+
+def test_stopwords_are_judged_as_written():
+    """Folded, "dược" (pharmacy) is "được", "tử" (death) is "từ" and "đầu" is "đâu": with
+    diacritics only the function word is left out of a query; without them either may be meant."""
+    assert [is_stopword(w) for w in ["được", "dược", "từ", "tử", "đâu", "đầu", "duoc", "tu"]] == \
+        [True, False, True, False, True, False, True, True]
+    assert query_terms(["công", "ty", "dược", "nào", "được", "đầu", "tư"]) == \
+        ["công", "ty", "dược", "đầu", "tư", "côngty", "tydược", "dượcđầu", "đầutư"]
