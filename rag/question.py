@@ -25,7 +25,7 @@ QUESTION_KINDS = {
     "en": {
         "person": re.compile(r"\b(who|whom|whose)\b"),
         "number": re.compile(rf"\b(how many|how much|what percentage|{RATE_QUESTION})\b"),
-        "date": re.compile(r"\b(when|what year|what date|which year|what month|which month|what day|which day)\b"),
+        "date": re.compile(r"\b(when|what year|what date|which year|what month|which month|what day|which day|what time)\b"),
         "place": re.compile(r"\bwhere\b"),
         "rank": re.compile(r"\b(?:what|which) (?:is the )?(?:military |police )?rank\b"),
         # "How long did the surgery last?"; not "How long is the river?" (a length).
@@ -41,7 +41,7 @@ QUESTION_KINDS = {
                              r"tac gia|chuyen gia)\b.*\bten (?:la )?gi\b"),
         "number": re.compile(r"\b(?:bao nhieu|(?<!ngay )(?<!thang )(?<!nam )mấy(?! gio\b))\b"),
         "date": re.compile(r"\b(khi nao|bao gio|ngay nao|hom nao|hoi nao|nam nao|thang nao|luc nao|thoi gian nao|"
-                           r"(?:ngay|thang|nam) mấy)\b"),
+                           r"(?:ngay|thang|nam) mấy|mấy gio)\b"),
         "place": re.compile(r"\b(o dau|tai dau|noi nao|cho nao)\b"),
         "rank": re.compile(r"\b(?:(?:cap bac|quan ham|quan hàm|hàm) (?:gi|nao)|(?:cap bac|quan ham|quan hàm) .*\bla gi)\b"),
         "role": re.compile(r"\b(?:(?:chuc vu|chuc danh|cuong vi) (?:gi|nao)|(?:chuc vu|chuc danh|cuong vi) .*\bla gi)\b"),

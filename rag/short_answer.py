@@ -60,6 +60,7 @@ _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown
     re.compile(rf"{_DAY_PART}(\d{{1,2}}[/.]\d{{1,2}})(?![/.,]?\d)", re.IGNORECASE),
     re.compile(r"(?<![\d/.,])(\d{1,2}/\d{1,2})(?![/.,]?\d)"),
     re.compile(r"(?:tháng\s+)?(?<![\d/.,])((?:0?[1-9]|1[0-2])/\d{4})(?![/.,]?\d)", re.IGNORECASE),  # "tháng 6/2023"
+    re.compile(r"(quý (?:IV|I{1,3}|[1-4])(?:\s*[/-]\s*\d{4}|,? năm \d{4})?)(?![\w/])", re.IGNORECASE),  # "quý I năm 2025"
     re.compile(r"(\d[\d.,]*(?: (?:nghìn|triệu|tỷ))? năm trước|(?:năm )?\d[\d.,]* BP\b|"
                r"(?:tháng \d{1,2},? )?năm \d{3,4}(?! năm)|tháng \d{1,2},? \d{4}|những năm \d{3,4}|"
                r"thế kỷ (?:thứ )?[\dIVXLC]+)", re.IGNORECASE),
@@ -70,8 +71,14 @@ _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown
 _HEAD = re.compile(r"\b(?:leads?|heads?|chief|đứng đầu|lãnh đạo|dung dau|lanh dao)\b", re.IGNORECASE)
 ROLE_WEIGHT = 2.0  # a name whose own words (see _persons) hold the most of the question's weight gets this much
 CLOZE = 4  # words either side of the question word matched either side of the span
-_FIRST_YEAR_PATTERN = 4  # a month and year, then years: no day
-_BARE_YEAR_PATTERN = 6
+_FIRST_YEAR_PATTERN = 4  # a month and year, then a quarter, then years: no day
+_QUARTER_PATTERN = 5
+_BARE_YEAR_PATTERN = 7
+# "Lúc mấy giờ?", "What time …?": a time of day ("14h", "22h30", "9 giờ sáng", "14:30").
+_TIME_ASKED = re.compile(r"\b(?:may gio|what time)\b")
+_TIME = re.compile(r"(?<![\d/.,:])(\d{1,2}(?:h(?:\s?\d{2}(?!\d))?|:\d{2})|(?<=lúc )\d{1,2}\s?giờ(?:\s\d{1,2}(?:\s?phút)?)?|"
+                   r"\d{1,2}\s?giờ(?:\s\d{1,2}(?:\s?phút)?)?(?=\s(?:sáng|trưa|chiều|tối|đêm)))(?!\w)"
+                   r"(?:\s(?:sáng|trưa|chiều|tối|đêm))?", re.IGNORECASE)  # "kéo dài 9 giờ" is a duration
 # A capitalised word (not the sentence's first, not an English month) right before a bare year.
 _NAME_BEFORE = re.compile(r"(?<=\w )(?!(?:January|February|March|April|May|June|July|August|September|October|"
                           r"November|December)\b)[A-ZĐ][\w-]*\s$")
@@ -511,6 +518,8 @@ def _subsequence(words: list[str], part: tuple[str, ...]) -> bool:
 
 
 def _dates(sentence: str, question: Question) -> list[_Found]:
+    if _TIME_ASKED.search(question.folded_text):
+        return [_Found(m.group(1), m.group(0), m.start(), m.end()) for m in _TIME.finditer(sentence)]
     taken: list[tuple[int, int]] = []
     out = []
     asked = normalize(question.text)
@@ -544,6 +553,11 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
                 continue  # nor a month which year
             if year_asked and rank == _FIRST_YEAR_PATTERN:
                 value = value.split("/")[1]  # "tháng 6/2023" for "năm nào?": 2023
+            if year_asked and rank == _QUARTER_PATTERN:
+                year = re.search(r"\d{4}", value)
+                if not year:
+                    continue
+                value = year.group(0)  # "quý I năm 2025" for "năm nào?": 2025
             if year_asked:
                 bonus = 0.6 if rank >= _FIRST_YEAR_PATTERN else 0.0
             else:
@@ -832,6 +846,7 @@ _MONTH_YEAR = re.compile(r"^tháng (\d{1,2}),? (?:năm )?(\d{3,4})$|^(?:tháng )
 _DAY_MONTH = re.compile(r"^(?:ngày )?(\d{1,2}) tháng (\d{1,2})$", re.IGNORECASE)
 _MONTH = re.compile(r"^tháng (\d{1,2})$", re.IGNORECASE)
 _YEAR_ONLY = re.compile(r"^năm (\d{3,4})$", re.IGNORECASE)
+_QUARTER = re.compile(r"^quý (IV|I{1,3}|[1-4])(?:\s*[/-]\s*|,? năm )?(\d{4})?$", re.IGNORECASE)
 _DECADE = re.compile(r"^những năm (\d{3,4})$", re.IGNORECASE)
 _AGO = re.compile(r"^(.+?) năm trước$", re.IGNORECASE)
 
@@ -885,6 +900,9 @@ def english_date(text: str) -> str:
         return f"{int(m.group(1))} {month}" if month else text
     if m := _MONTH.match(text):
         return _month(m.group(1)) or text
+    if m := _QUARTER.match(text):
+        quarter = {"i": 1, "ii": 2, "iii": 3, "iv": 4}.get(m.group(1).lower(), m.group(1))
+        return f"Q{quarter} {m.group(2)}" if m.group(2) else f"Q{quarter}"
     if m := _YEAR_ONLY.match(text):
         return m.group(1)
     if m := _DECADE.match(text):

@@ -22,7 +22,7 @@ from rag.support import requirements
     ("Who plays Doctor Who?", "person"),
     # "mấy" asks how many as written; folded it is also "máy" (machine).
     ("Hội nghị bàn về mấy nội dung?", "number"),
-    ("Máy bay cất cánh lúc mấy giờ?", None),
+    ("Máy bay cất cánh lúc mấy giờ?", "date"),  # a time of day, not a count
     ("Nhà máy xử lý rác ở đâu?", "place"),
     ("What rank does Hanoi police director Nguyen Hai Trung hold?", "rank"),
     ("Giám đốc Công an tỉnh mang quân hàm gì?", "rank"),

@@ -151,6 +151,7 @@ def test_a_sea_is_not_a_person():
     ("date", "2016", "năm 2016", "2016"),
     ("date", "6/2023", "tháng 6/2023", "June 2023"),
     ("date", "15/10", "sáng 15/10", "the morning of 15 October"),
+    ("date", "quý I năm 2025", "quý I năm 2025", "Q1 2025"),
     ("number", "3,5 triệu", "3,5 triệu người", "3.5 million"),
     ("number", "12.500", "12.500 lượt", "12,500"),
     ("number", "mười một", "mười một vụ", "11"),
@@ -265,6 +266,12 @@ def test_a_duration_in_english(text, english):
     # "Tên là gì" after a title asks the holder's name.
     ("Cục trưởng Cục Y tế dự phòng tên là gì?",
      "Ông Vũ Quang Hiếu, Cục trưởng Cục Y tế dự phòng, cho biết kinh phí khoảng 620 tỷ đồng.", "Vũ Quang Hiếu"),
+    # A time of day for "mấy giờ" (not the 9 hours the operation lasted); a quarter is a date.
+    ("Khoảng mấy giờ thì công nhân bắt đầu đau bụng?", "Khoảng 14h cùng ngày, nhiều người có biểu hiện đau bụng.",
+     "14h"),
+    ("Ca mổ kết thúc lúc mấy giờ?", "Ca mổ kéo dài 9 giờ và kết thúc lúc 17 giờ 30 phút.", "17 giờ 30 phút"),
+    ("Đến khi nào tỷ lệ tiêm chủng phải trở lại trên 90%?",
+     "Mục tiêu là đến hết quý I năm 2025, tỷ lệ tiêm chủng đầy đủ phải trở lại trên 90%.", "quý I năm 2025"),
     # "tỉnh nào" is answered by a place the article names without "tỉnh".
     ("Bà Mai từ tỉnh nào lên khám bệnh?", "Bà Trần Thị Mai, 67 tuổi, từ Bến Tre lên khám tim mạch.", "Bến Tre"),
     # What is counted ends at "vì" (because): "1.200 trẻ mắc tay chân miệng" counts no deaths.
