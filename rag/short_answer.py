@@ -613,12 +613,13 @@ def _counts_something_else(sentence: str, start: int, shown: str, described: set
 
 def _described(question: Question) -> set[str]:
     """What a "how many" question says of what it counts, folded: the words counted in a
-    Vietnamese one ("bao nhiêu ca tử vong" → ca, tử, vong), the Vietnamese of the words after
-    the noun in an English one ("How many people died" → tử, vong)."""
+    Vietnamese one ("bao nhiêu ca tử vong" → ca, tử, vong), the Vietnamese of its noun and of
+    the words after it in an English one ("How many deaths" → ca, tử, vong; "How many people
+    died" → người, tử, vong)."""
     if question.vietnamese:
         return _unit_phrase(question)
     said = (english_counted(question.text) or ("", ""))[1]
-    return {syllable for phrase in vietnamese_equivalents(said) for syllable in phrase}
+    return _unit_phrase(question) | {syllable for phrase in vietnamese_equivalents(said) for syllable in phrase}
 
 
 _CAUSE_WORDS = {"vì", "bởi", "nhờ"}  # end what is counted, as a function word does ("tử vong | vì sởi")
