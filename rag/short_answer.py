@@ -303,6 +303,9 @@ ROLE_HEADS = [("giam", "doc"), ("chu", "tich"), ("bi", "thu"), ("truong",), ("uy
 # Words that may lead a post written in lower case: former, acting, deputy.
 _ROLE_LEADS = {"nguyen", "quyen", "pho"}
 MAX_ROLE_SYLLABLES = 14  # of one post written in lower case, up to the next comma
+_DEPARTMENT_POST = re.compile(r"(?:phó\s+)?(?:trưởng|phó|giám đốc|chủ nhiệm)\s+(?:khoa|phòng|ban|bộ môn|đơn nguyên)\s+",
+                              re.IGNORECASE)
+
 
 
 def _holds_role(words: list[str]) -> bool:
@@ -321,7 +324,10 @@ def _posts_after(sentence: str, end: int, context: Sequence[str] = ()) -> int:
         words = folded_syllables(sentence[first.start():first.start() + 60])
         if not _holds_role(words):
             return last
-        if _capitalised(first.group(0)):
+        department = _DEPARTMENT_POST.match(sentence, first.start())
+        if department and sentence[department.end():department.end() + 1].isupper():
+            item_end = _department_end(sentence, department.end(), context)
+        elif _capitalised(first.group(0)):
             item_end = _post_end(sentence, first.end(), context)
         elif words[0] in _ROLE_LEADS or _holds_role(words[:3]):
             stop = re.search(r"[,;.:]", sentence[first.start():])
@@ -333,6 +339,23 @@ def _posts_after(sentence: str, end: int, context: Sequence[str] = ()) -> int:
         if len(sentence[first.start():item_end].split()) < 2:
             return last
         last = item_end
+
+
+def _department_end(sentence: str, start: int, context: Sequence[str] = ()) -> int:
+    """Where a department's name that starts at `start` ends: it is capitalised on its first word
+    only ("Phó trưởng khoa Phẫu thuật tim mạch người lớn|,"), and may be followed by its
+    hospital ("Trưởng khoa Nhi Bệnh viện Bạch Mai| cho biết")."""
+    tokens = list(_TOKEN.finditer(sentence, start))
+    end = tokens[0].end()
+    for token in tokens[1:MAX_ROLE_SYLLABLES]:
+        if sentence[end:token.start()] != " ":
+            return end
+        if _capitalised(token.group(0)):
+            return _post_end(sentence, token.end(), context)
+        if is_stopword(token.group(0).lower()) or token.group(0) in _SAID:
+            return end  # "Trưởng khoa Nhi| cho biết"
+        end = token.end()
+    return end
 
 
 def _post_end(sentence: str, end: int, context: Sequence[str] = ()) -> int:

@@ -277,6 +277,11 @@ def test_a_duration_in_english(text, english):
     # What is counted ends at "vì" (because): "1.200 trẻ mắc tay chân miệng" counts no deaths.
     ("Có mấy cháu bé tử vong vì tay chân miệng?",
      "Tỉnh có hơn 1.200 trẻ mắc tay chân miệng được điều trị ngoại trú tại nhà, 2 trẻ tử vong.", "2 trẻ tử vong"),
+    # A department's name is capitalised on its first word only; the post runs to the comma.
+    ("Phạm Minh Tuấn là ai?", "Cùng tham gia có TS.BS Phạm Minh Tuấn, Phó trưởng khoa Phẫu thuật tim mạch người lớn, "
+     "và BS.CKII Đỗ Thị Lan Anh, khoa Gây mê hồi sức.", "Phạm Minh Tuấn, Phó trưởng khoa Phẫu thuật tim mạch người lớn"),
+    ("Trần Văn Bình là ai?", "Bác sĩ Trần Văn Bình, Trưởng khoa Nhi cho biết số ca mắc tăng.",
+     "Trần Văn Bình, Trưởng khoa Nhi"),
     # "nam" before an age is "male", no number of years.
     ("How long did the operation take?", "Bệnh nhân nam 58 tuổi được mổ trong 9 giờ.", "9 giờ"),
 ])
