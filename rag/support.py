@@ -332,15 +332,28 @@ def looks_vietnamese(syllable: str) -> bool:
     return bool(_VIETNAMESE_SYLLABLE.fullmatch(syllable))
 
 
+# Words a Vietnamese question often starts with that lead no name ("Theo Thứ trưởng …").
+_CLAUSE_LEADS = {"theo", "sau", "truoc", "nam", "ngay", "thang", "hom", "sang", "chieu", "toi", "dem", "neu", "vi",
+                 "nhung", "ong", "ba", "anh", "chi", "em", "luc", "tai", "tu", "o", "khi", "trong", "ve", "voi", "do"}
+
+
+def _leads_a_name(words: list[Word]) -> bool:
+    """Is the question's first word (never marked capital) the first syllable of a name: written
+    capitalised, with a capitalised word after it, and no word that starts a clause ("Đà Nẵng
+    có …", "Gia Lai có …"; not "Theo Thứ trưởng …")?"""
+    return len(words) > 1 and words[1].capital and words[0].written[:1].isupper() \
+        and words[0].syllable not in _CLAUSE_LEADS and not words[0].stopword
+
+
 def _name_runs(words: list[Word], vocabulary: Container[str], casual: bool) -> list[list[Word]]:
-    """Runs of capitalised Vietnamese-looking syllables the corpus knows one by one, plus, in a
+    """Runs of capitalised Vietnamese-looking syllables, plus, in a
     question typed casually (lower case, no diacritics), the syllables after "tp"/"tỉnh" up to
     the next question word ("tp ho chi minh la ai" → "ho chi minh")."""
     runs: list[list[Word]] = [[]]
-    for word in words:
+    for i, word in enumerate(words):
         if word.after_break and runs[-1]:
             runs.append([])
-        if word.capital and looks_vietnamese(word.syllable) and word.syllable in vocabulary:
+        if (word.capital or i == 0 and _leads_a_name(words)) and looks_vietnamese(word.syllable):
             runs[-1].append(word)
         elif runs[-1]:
             runs.append([])

@@ -36,8 +36,7 @@ ARTICLES.append(MEASLES)
 DENGUE = {"id": "sxh", "title": "TP.HCM: số ca sốt xuất huyết tăng 30%", "date": "2024-08-12",
           "text": "Theo Trung tâm Kiểm soát bệnh tật TP HCM, từ đầu năm đến ngày 10/8, thành phố ghi nhận "
                   "12.345 ca sốt xuất huyết, tăng 30% so với cùng kỳ năm 2023. Đã có 2 ca tử vong. Ngành y tế "
-                  "khuyến cáo người dân diệt lăng quăng, phát quang bụi rậm. Chiến dịch diệt lăng quăng được "
-                  "thành phố tổ chức 3 lần mỗi năm."}
+                  "khuyến cáo người dân diệt lăng quăng, phát quang bụi rậm."}
 ARTICLES.append(DENGUE)
 REASON = "thận của trẻ chưa giữ nước tốt"
 
@@ -117,9 +116,12 @@ def test_ho_chi_minh_city_is_the_articles_tp_hcm(health_assistant, question):
     assert answer.short.value == "2", answer.answer
 
 
-def test_a_count_of_another_unit_is_quoted_without_a_short_answer(health_assistant):
-    """No sentence counts "chiến dịch", one speaks of the campaigns and counts them in "lần": it is
-    quoted instead of a refusal, and no number is offered as the count asked."""
-    answer = health_assistant.ask("Thành phố tổ chức bao nhiêu chiến dịch diệt lăng quăng mỗi năm?")
-    assert not answer.abstained and answer.short is None
-    assert any("3 lần" in c.sentence for c in answer.citations), answer.answer
+@pytest.mark.parametrize("question", ["Đà Nẵng có bao nhiêu ca sốt xuất huyết từ đầu năm?",
+                                      "Tỉnh An Giang ghi nhận bao nhiêu ca mắc sởi?",
+                                      "Cần Thơ có bao nhiêu ca sởi tử vong?"])
+def test_a_place_no_article_names_is_refused(health_assistant, question):
+    """A province or city the articles never name, though its syllables are common words
+    ("giang", "thơ"), or standing first in the question, where every word is capitalised: the
+    dengue or measles figures of another city are no answer."""
+    answer = health_assistant.ask(question)
+    assert answer.abstained and not answer.citations, answer.answer
