@@ -52,3 +52,27 @@ def head_equivalent(phrase: str) -> list[str]:
     if last is None or phrase[last.end():].strip():
         return []
     return GLOSSARY[last.group(1).lower()].split()
+
+
+# Countries and cities an English question may name, with the Vietnamese the articles write them in
+# (folded syllables). A question about a place none of the articles
+# names is refused ("How many COVID-19 cases did Thailand report?"); a one-syllable Vietnamese
+# name ("Pháp", "Anh") is also a common word, so it is always found and nothing is refused for it.
+PLACES: dict[str, str] = {
+    "thailand": "thai lan", "cambodia": "campuchia", "laos": "lao", "japan": "nhat ban", "china": "trung quoc",
+    "korea": "han quoc", "south korea": "han quoc", "north korea": "trieu tien", "india": "an do",
+    "singapore": "singapore", "malaysia": "malaysia", "indonesia": "indonesia", "philippines": "philippines",
+    "myanmar": "myanmar", "taiwan": "dai loan", "yemen": "yemen", "russia": "nga", "germany": "duc",
+    "france": "phap", "england": "anh", "britain": "anh", "united kingdom": "anh", "united states": "my",
+    "america": "my", "australia": "uc", "canada": "canada", "brazil": "brazil", "italy": "y",
+    "spain": "tay ban nha", "tokyo": "tokyo", "beijing": "bac kinh", "bangkok": "bangkok", "seoul": "seoul",
+    "paris": "paris", "london": "london", "new york": "new york", "washington": "washington", "moscow": "moskva",
+    "sydney": "sydney",
+}
+_PLACE_PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(PLACES, key=len, reverse=True)) + r")\b",
+                            re.IGNORECASE)
+
+
+def english_places(question: str) -> list[tuple[str, list[str]]]:
+    """The places an English question names, as written and as the articles would write them."""
+    return [(m.group(1), PLACES[m.group(1).lower()].split()) for m in _PLACE_PATTERN.finditer(question)]

@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
-from rag.glossary import head_equivalent, vietnamese_equivalents
+from rag.glossary import english_places, head_equivalent, vietnamese_equivalents
 from rag.question import RATE_QUESTION, Question, Word
 from rag.text import STOPWORDS, fold, folded_syllables, is_stopword, normalize
 
@@ -370,6 +370,13 @@ def _name_runs(words: list[Word], vocabulary: Container[str], casual: bool) -> l
     return [run for run in runs if len(run) >= 2]
 
 
+def _held(syllables: list[str], vocabulary: Container[str]) -> bool:
+    """Does the corpus hold a name's syllables: the syllable, or each pair of neighbours?"""
+    if len(syllables) == 1:
+        return syllables[0] in vocabulary
+    return all(a + b in vocabulary for a, b in zip(syllables, syllables[1:]))
+
+
 def _names(words: list[Word], known_names: Container[str], vocabulary: Container[str], casual: bool,
            ) -> tuple[list[str], str]:
     """Vietnamese names the question writes as names and the corpus knows (folded, joined), and
@@ -469,6 +476,9 @@ def requirements(question: Question, known_names: Container[str], vocabulary: Co
     whose text contains a folded, joined term."""
     words = list(question.words)
     known, unknown = _names(words, known_names, vocabulary, question.casual)
+    if not question.vietnamese:
+        unknown = unknown or next((place for place, syllables in english_places(question.text)
+                                   if not _held(syllables, vocabulary)), "")
     if unknown:
         return Requirements(unknown_name=unknown)
     title, organisation, deputy = (), "", False

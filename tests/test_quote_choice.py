@@ -118,10 +118,13 @@ def test_ho_chi_minh_city_is_the_articles_tp_hcm(health_assistant, question):
 
 @pytest.mark.parametrize("question", ["Đà Nẵng có bao nhiêu ca sốt xuất huyết từ đầu năm?",
                                       "Tỉnh An Giang ghi nhận bao nhiêu ca mắc sởi?",
-                                      "Cần Thơ có bao nhiêu ca sởi tử vong?"])
+                                      "Cần Thơ có bao nhiêu ca sởi tử vong?",
+                                      "How many dengue deaths did Singapore record this year?",
+                                      "How many measles cases did Thailand report last week?"])
 def test_a_place_no_article_names_is_refused(health_assistant, question):
     """A province or city the articles never name, though its syllables are common words
-    ("giang", "thơ"), or standing first in the question, where every word is capitalised: the
-    dengue or measles figures of another city are no answer."""
+    ("giang", "thơ"), or standing first in the question, where every word is capitalised, or a
+    country an English question names ("Thailand": "Thái Lan"): the dengue or measles figures of
+    another city are no answer."""
     answer = health_assistant.ask(question)
     assert answer.abstained and not answer.citations, answer.answer
