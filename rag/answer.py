@@ -51,7 +51,7 @@ CANDIDATE_DOCUMENTS = 5
 # closely the question's words surround it (a Vietnamese question's only: "bao nhiêu ca tử vong"
 # → "2 ca tử vong" over "12.345 ca sốt xuất huyết" in the better-ranked sentence). On XQuAD-vi,
 # Vietnamese F1 half A 0.559 → 0.577, half B 0.510 → 0.513; English questions lost 0.011 with it,
-# and only weigh a span that plainly counts something else than asked (`against`).
+# so for them it weighs only how plainly a span counts something else than asked (`against`).
 SPAN_FIT = 0.05
 POST_CANDIDATES = 30  # sentences searched for a named person's post (see _with_spans)
 
@@ -282,7 +282,7 @@ def _with_spans(retrieval: Retrieval, chosen: list[Candidate],
     best of the next candidates that does is quoted first: "Who is Bui Quang Binh?" is quoted the
     sentences most like the question ("Thiếu tướng Bùi Quang Bình nhấn mạnh …"), while the answer
     is "Thiếu tướng Bùi Quang Bình, Giám đốc Công an TP.Hải Phòng, đã kêu gọi …"."""
-    question, needs = retrieval.parsed, retrieval.requirements  # the unit asked even when no quote counts it
+    question, needs = retrieval.parsed, retrieval.requirements
     terms = question_terms(question, retrieval.term_weights)
 
     def span(c: Candidate) -> object:

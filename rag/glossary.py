@@ -55,9 +55,9 @@ def head_equivalent(phrase: str) -> list[str]:
 
 
 # Countries and cities an English question may name, with the Vietnamese the articles write them in
-# (folded syllables). A question about a place none of the articles
-# names is refused ("How many COVID-19 cases did Thailand report?"); a one-syllable Vietnamese
-# name ("Pháp", "Anh") is also a common word, so it is always found and nothing is refused for it.
+# (folded syllables). A question about a place none of the articles names is refused ("How many
+# COVID-19 cases did Thailand report?"); a one-syllable Vietnamese name ("Pháp", "Anh") is also a
+# common word, so it is always found and nothing is refused for it.
 PLACES: dict[str, str] = {
     "thailand": "thai lan", "cambodia": "campuchia", "laos": "lao", "japan": "nhat ban", "china": "trung quoc",
     "korea": "han quoc", "south korea": "han quoc", "north korea": "trieu tien", "india": "an do",

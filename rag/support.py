@@ -346,9 +346,9 @@ def _leads_a_name(words: list[Word]) -> bool:
 
 
 def _name_runs(words: list[Word], vocabulary: Container[str], casual: bool) -> list[list[Word]]:
-    """Runs of capitalised Vietnamese-looking syllables, plus, in a
-    question typed casually (lower case, no diacritics), the syllables after "tp"/"tỉnh" up to
-    the next question word ("tp ho chi minh la ai" → "ho chi minh")."""
+    """Runs of capitalised Vietnamese-looking syllables, known to the corpus or not, plus, in a
+    question typed casually (lower case, no diacritics), the syllables after "tp"/"tỉnh" up to the
+    next question word ("tp ho chi minh la ai" → "ho chi minh")."""
     runs: list[list[Word]] = [[]]
     for i, word in enumerate(words):
         if word.after_break and runs[-1]:
