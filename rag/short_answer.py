@@ -110,9 +110,9 @@ _RATE_ASKED = re.compile(r"\b(?:ty le|ti le|phan tram|percent|percentage|proport
 _ORDINAL = re.compile(r"\b(?:thứ|hạng)\s+(?:\d+|nhất|nhì|hai|ba|tư|năm|sáu|bảy|tám|chín|mười)\b", re.IGNORECASE)
 _PER_CENT_AFTER = re.compile(r"\s*phần trăm\b", re.IGNORECASE)
 RATE_BONUS = 1.0
-# A count whose unit goes on to say it counts something else than the Vietnamese question asks
-# ("bao nhiêu ca tử vong": "12.345 ca sốt xuất huyết", not "2 ca tử vong") is passed over, even
-# in a better-ranked sentence (0.1 of a sentence score, SPAN_FIT in rag/answer.py).
+# A count whose unit goes on to say it counts something else than the question asks ("bao nhiêu
+# ca tử vong", "How many dengue deaths": "12.345 ca sốt xuất huyết", not "2 ca tử vong") is passed
+# over, even in a better-ranked sentence (0.1 of a sentence score, SPAN_FIT in rag/answer.py).
 OTHER_COUNT_PENALTY = 2.0
 _NEXT_WORDS = re.compile(r"[ \t]+(\w+)(?:[ \t]+(\w+))?(?:[ \t]+(\w+))?")
 
