@@ -640,9 +640,20 @@ def _described(question: Question) -> set[str]:
     the words after it in an English one ("How many deaths" → ca, tử, vong; "How many people
     died" → người, tử, vong)."""
     if question.vietnamese:
-        return _unit_phrase(question)
-    said = (english_counted(question.text) or ("", ""))[1]
-    return _unit_phrase(question) | {syllable for phrase in vietnamese_equivalents(said) for syllable in phrase}
+        described = _unit_phrase(question)
+    else:
+        said = (english_counted(question.text) or ("", ""))[1]
+        described = _unit_phrase(question) | {syllable for phrase in vietnamese_equivalents(said) for syllable in phrase}
+    for group in _SAME_MEANING:
+        if any(set(phrase) <= described for phrase in group):
+            described = described.union(*group)
+    return described
+
+
+# Words news writes for the same thing a count says of what it counts, folded ("mấy người chết" is
+# answered by "3 ca tử vong"): the question's word must not make the answer count something else.
+_SAME_MEANING = [[("chet",), ("tu", "vong"), ("thiet", "mang")], [("nhap", "vien"), ("nam", "vien")],
+                 [("mac",), ("nhiem",)]]
 
 
 _CAUSE_WORDS = {"vì", "bởi", "nhờ"}  # end what is counted, as a function word does ("tử vong | vì sởi")

@@ -94,7 +94,8 @@ def test_people_asked_about_are_counted_as_cases(health_assistant):
 
 
 @pytest.mark.parametrize("question", ["Có bao nhiêu ca tử vong do sốt xuất huyết?",
-                                      "Bao nhiêu người tử vong vì sốt xuất huyết?"])
+                                      "Bao nhiêu người tử vong vì sốt xuất huyết?",
+                                      "Có mấy người chết vì sốt xuất huyết?"])  # "chết" is "tử vong"
 def test_the_count_of_what_was_asked_beats_a_better_ranked_count_of_the_unit(health_assistant, question):
     """Both sentences count "ca"; "12.345 ca sốt xuất huyết" goes on to say it counts something
     else than the deaths asked. It is in the sentence most like the question, so the unit alone
