@@ -123,12 +123,19 @@ class Question:
         return " ".join(self.folded)
 
     @functools.cached_property
-    def counted(self) -> tuple[str, ...] | None:
-        """The folded syllables after a Vietnamese "how many" ("bao nhiêu vụ án …", "mấy vấn
-        đề" → vấn, đề): what it counts starts there. None when it asks no count."""
+    def counted_words(self) -> tuple[Word, ...] | None:
+        """The words after a Vietnamese "how many" ("bao nhiêu vụ án …", "mấy vấn đề" → vấn,
+        đề): what it counts starts there, read as written ("ổ dịch" is no "ở"). None when it
+        asks no count."""
         text = _kind_text(self.words)
         match = QUESTION_KINDS["vi"]["number"].search(text)
-        return None if match is None else tuple(self.folded[len(text[:match.end()].split()):])
+        return None if match is None else self.words[len(text[:match.end()].split()):]
+
+    @property
+    def counted(self) -> tuple[str, ...] | None:
+        """`counted_words`, folded."""
+        words = self.counted_words
+        return None if words is None else tuple(w.syllable for w in words)
 
     @functools.cached_property
     def which_noun(self) -> tuple[str, ...]:

@@ -665,9 +665,8 @@ def _unit_phrase(question: Question, most: int | None = None) -> set[str]:
     workers" → công, nhân)."""
     if not question.vietnamese:
         return set(head_equivalent((english_counted(question.text) or ("", ""))[0]))
-    counted = question.counted or ()
     phrase = set()
-    for word in question.words[len(question.words) - len(counted):][:most]:
+    for word in (question.counted_words or ())[:most]:
         if word.stopword or word.written.lower() in _CAUSE_WORDS:
             break
         phrase.add(word.syllable)

@@ -434,13 +434,14 @@ def _title(question: str, words: list[Word], vietnamese: bool, casual: bool,
 def _count_unit(question: Question) -> str | None:
     """The unit a "how many" question counts, "" when it names none we can read."""
     if question.vietnamese:
-        if question.counted is None:
+        counted = question.counted_words
+        if counted is None:
             return None
         if question.ordinal:
             return ""  # "xếp hạng mấy trên thế giới": a place in an order, no unit counted
-        if not question.counted:
+        if not counted:
             return ""
-        unit = question.words[-len(question.counted)]  # as written: "ổ dịch", "độ" are no "ở", "do"
+        unit = counted[0]  # as written: "ổ dịch", "độ" are no "ở", "do"
         return "" if unit.stopword or unit.syllable in _NOT_UNITS else unit.syllable
     if _WHAT_PERCENTAGE.search(question.text):
         return "phan"  # "phần trăm", or a number written with "%"
