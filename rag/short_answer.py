@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from rag.posts import english_post
 from rag.question import Question
-from rag.glossary import head_equivalent, vietnamese_equivalents
+from rag.glossary import PLACES, head_equivalent, vietnamese_equivalents
 from rag.support import DEPUTY, Requirements, count_spans, english_counted, holds_title, looks_vietnamese
 from rag.text import EXPANSIONS, STOPWORDS, fold, folded_syllables, is_stopword, normalize
 
@@ -223,6 +223,8 @@ def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[s
         lead = next(i for i, f in enumerate(folded) if f not in asked)
         if len(words) - lead >= 2:
             words, folded = words[lead:], folded[lead:]  # "ở Mỹ": "Mỹ Larry Ellison" → "Larry Ellison"
+        lead = _country_before_foreign_name(words, folded)
+        words, folded = words[lead:], folded[lead:]
         start = sentence.index(" ".join(words), run_start)
         end = start + len(" ".join(words))
         if start == 0 and len(words) == 1:
@@ -234,6 +236,22 @@ def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[s
         if vietnamese_name or foreign_name or _PERSON_BEFORE.search(sentence[:start]):
             out.append((start, end, words))
     return out
+
+
+_PLACE_SYLLABLES = {syllable for place in PLACES.values() for syllable in place.split()}
+
+
+def _country_before_foreign_name(words: list[str], folded: list[str]) -> int:
+    """How many leading words are a country before a foreign name ("Tổng thống Mỹ Donald Trump",
+    "Thủ tướng Nhật Bản Shigeru Ishiba", "Bộ trưởng Y tế Anh Wes Streeting"): Vietnamese
+    syllables written with their marks or naming a country, before a name of two or more words,
+    one not Vietnamese ("Triều Tiên Kim Jong Un": "Kim" has no mark and names no country)."""
+    lead = 0
+    while lead < len(words) and looks_vietnamese(folded[lead]) and \
+            (not words[lead].isascii() or folded[lead] in _PLACE_SYLLABLES):
+        lead += 1
+    rest = folded[lead:]
+    return lead if len(rest) >= 2 and not all(looks_vietnamese(f) for f in rest) else 0
 
 
 FULL_NAME_BONUS = 0.5

@@ -71,6 +71,11 @@ def test_span_read_from_the_sentence(question, sentence, value):
     # A given name and surname is more likely the person than a one-word team or city name.
     ("Who caught the last pass?", "Trận đấu kết thúc khi Denver ghi điểm nhờ đường chuyền cuối cùng tới Marcus Bell.",
      "Marcus Bell"),
+    # A country written before a foreign name is no part of it; "Kim" of "Kim Jong Un" is.
+    ("Who is the US president?", "Tổng thống Mỹ Daniel Ortmann hôm qua ký sắc lệnh về giá thuốc.", "Daniel Ortmann"),
+    ("Who is the Japanese prime minister?", "Thủ tướng Nhật Bản Hiroshi Tanabe thăm bệnh viện dã chiến.",
+     "Hiroshi Tanabe"),
+    ("Who spoke at the summit?", "Tại hội nghị, lãnh đạo Triều Tiên Kim Jong Un phát biểu đầu tiên.", "Kim Jong Un"),
 ])
 def test_a_prize_a_road_or_a_team_is_not_the_person(question, sentence, value):
     assert span_of(question, sentence) == value
