@@ -24,7 +24,7 @@ from rag.embedding import Embedder
 from rag.store import LexicalCandidates, Store
 from rag.support import Requirements, requirements
 from rag.question import Question, parse_question, question_words
-from rag.text import STOPWORDS
+from rag.text import STOPWORDS, respell_variants
 
 # Fusion constants, chosen on XQuAD-vi (bench/fusion_sweep.py prints the variants; docs/benchmarks.md).
 PASSAGE_WEIGHT = 0.5        # dense chunk score = w * passage vector + (1 - w) * best sentence
@@ -145,8 +145,10 @@ class Retriever:
 
     def as_searched(self, question: Question) -> Question:
         """The question as this index reads it: names in the corpus spelling ("Hanoi" → "Hà Nội"),
+        words the articles spell another way in their spelling ("gam" → "gram"),
         and, typed in Vietnamese without diacritics, the diacritics put back for the encoder."""
-        respelled = self.store.spell_names(question.text)
+        vocabulary = self.store.vocabulary
+        respelled = respell_variants(self.store.spell_names(question.text), vocabulary.__contains__)
         if respelled != question.text:
             question = replace(question, text=respelled, words=question_words(respelled))
         if question.vietnamese and not question.accented and self.store.n_chunks:

@@ -62,8 +62,10 @@ _DATE_WORDS = {"ngày", "tháng", "năm", "year", "in", "since"}
 # Words after "bao nhiêu" that are no unit: "bao nhiêu so với …", "bao nhiêu để …".
 _NOT_UNITS = {"so", "de", "hon", "nua", "thi", "khi"}
 # A plain Vietnamese syllable, folded: initial consonant(s), one to three vowels, final consonant(s).
-# "Đà Nẵng" fits, "Tesla" or "Carolina" does not, so foreign names are not taken for Vietnamese ones.
-_VIETNAMESE_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?")
+# "Đà Nẵng" fits, "Tesla" or "Carolina" does not, so foreign names are not taken for Vietnamese ones;
+# "ăk" ends the Central Highlands' names ("Đắk Lắk", "Krông Pắk").
+_VIETNAMESE_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghklmnprstvx])?"
+                                  r"(?:[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?|ak)")
 PERCENT_UNITS = {"phan", "percent", "percentage"}
 # Classifiers and measure words that stand between a number and what it counts ("2.000 lượt kỳ
 # họp", "20 chiếc xe", "3 đợt kiểm tra"), folded; the counted word may follow within a few words.
@@ -75,11 +77,15 @@ MAX_CLASSIFIED_WORDS = 6
 # is counted in a currency; cases as "vụ" (police news), "ca" or "trường hợp" (health news), and
 # an English question's "cases" is read as "vụ án" (rag/glossary.py); people asked about are
 # counted as cases too ("bao nhiêu người tử vong" → "2 ca tử vong"), not as incidents ("vụ");
-# patients ("bệnh nhân", "người bệnh") as people; children as "trẻ", "bé" or "cháu".
+# patients ("bệnh nhân", "người bệnh") as people and cases; children as "trẻ", "bé", "cháu" or
+# "em", pupils ("học sinh") as "em"; a unit of measure as either spelling ("gam", "gram").
 UNIT_EQUIVALENTS = {"tien": {"dong", "usd", "vnd", "do", "euro", "yen", "bang", "ty", "trieu"},
-                    "ca": {"truong", "vu", "nguoi"}, "truong": {"ca", "vu", "nguoi"}, "vu": {"ca", "truong"},
+                    "ca": {"truong", "vu", "nguoi", "benh"}, "truong": {"ca", "vu", "nguoi"}, "vu": {"ca", "truong"},
                     "nguoi": {"ca", "truong", "benh"}, "benh": {"nguoi", "ca", "truong"},
-                    "tre": {"be", "chau"}, "be": {"tre", "chau"}, "chau": {"tre", "be"}}
+                    "tre": {"be", "chau", "em"}, "be": {"tre", "chau", "em"}, "chau": {"tre", "be", "em"},
+                    "em": {"tre", "be", "chau", "hoc"}, "hoc": {"em"},
+                    "gam": {"gram", "g"}, "gram": {"gam", "g"}, "kg": {"kilogam", "kilogram"},
+                    "kilogam": {"kg", "kilogram"}, "lit": {"l"}, "met": {"m"}, "km": {"kilomet"}, "kilomet": {"km"}}
 
 
 @dataclass(frozen=True)
@@ -382,8 +388,9 @@ def _names(words: list[Word], known_names: Container[str], vocabulary: Container
     """Vietnamese names the question writes as names and the corpus knows (folded, joined), and
     one the corpus lacks, as written ("Đà Nẵng", "Da Nang", "ho chi minh"): a run none of whose
     pairs it holds. In a casual question any known pair counts, as nothing is capitalised."""
-    known = [a.syllable + b.syllable for a, b in zip(words, words[1:])
-             if (casual or (a.capital and b.capital)) and not b.after_break
+    leads = _leads_a_name(words)  # "Bạch Mai tiếp nhận …": the first word is never marked capital
+    known = [a.syllable + b.syllable for i, (a, b) in enumerate(zip(words, words[1:]))
+             if (casual or ((a.capital or i == 0 and leads) and b.capital)) and not b.after_break
              and looks_vietnamese(a.syllable) and looks_vietnamese(b.syllable)
              and a.syllable + b.syllable in known_names]
     unknown = next((" ".join(w.written for w in run[:MAX_NAME_SYLLABLES]) for run in _name_runs(words, vocabulary, casual)

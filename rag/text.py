@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Combining tone marks (grave, acute, hook above, tilde, dot below). Vowel-quality marks
@@ -96,6 +97,25 @@ def has_diacritics(text: str) -> bool:
 # Abbreviations written out for lexical matching: "Công an TP Hải Phòng" and "Công an thành phố"
 # are the same words to a reader.
 EXPANSIONS = {"tp": ["thành", "phố"], "tphcm": ["thành", "phố", "hồ", "chí", "minh"], "hcm": ["hồ", "chí", "minh"]}
+
+
+# Words news writes two ways, as (one spelling, the other): a question that spells a word as no
+# article does is searched in the spelling the articles use ("vaccine" for "vắc xin" or the other
+# way round; "bao nhiêu gam" against "320 gram").
+SPELLING_VARIANTS = [("vắc xin", "vaccine"), ("vắc-xin", "vaccine"), ("vi rút", "virus"), ("gam", "gram"),
+                     ("ki lô gam", "kg"), ("ki-lô-gam", "kg"), ("ô xy", "oxy"), ("ô-xy", "oxy")]
+
+
+def respell_variants(text: str, holds: Callable[[str], bool]) -> str:
+    """`text` with each word of SPELLING_VARIANTS the index does not hold in the spelling that it
+    does; `holds` is asked about folded, joined syllables ("vacxin")."""
+    for one, other in SPELLING_VARIANTS:
+        for written, instead in ((one, other), (other, one)):
+            joined, wanted = "".join(folded_syllables(written)), "".join(folded_syllables(instead))
+            pattern = re.compile(rf"(?<!\w){re.escape(written)}(?!\w)", re.IGNORECASE)
+            if pattern.search(text) and not holds(joined) and holds(wanted):
+                text = pattern.sub(instead, text)
+    return text
 
 
 def syllables(text: str) -> list[str]:

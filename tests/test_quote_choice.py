@@ -38,6 +38,12 @@ DENGUE = {"id": "sxh", "title": "TP.HCM: số ca sốt xuất huyết tăng 30%"
                   "12.345 ca sốt xuất huyết, tăng 30% so với cùng kỳ năm 2023. Đã có 2 ca tử vong. Ngành y tế "
                   "khuyến cáo người dân diệt lăng quăng, phát quang bụi rậm."}
 ARTICLES.append(DENGUE)
+SCHOOL = {"id": "truong-hoc", "title": "86 học sinh nhập viện sau bữa trưa bán trú", "date": "2025-04-13",
+          "text": "Trưa 12/4, 86 học sinh Trường Tiểu học Hòa Bình, tỉnh Thanh Hóa có biểu hiện đau bụng, nôn "
+                  "sau bữa ăn bán trú. Đến tối cùng ngày, Bệnh viện Đa khoa tỉnh tiếp nhận 52 em, Bệnh viện Nhi "
+                  "Thanh Hóa tiếp nhận 19 em, Trung tâm Y tế huyện tiếp nhận 15 em. Đoàn kiểm tra lấy 250 gram "
+                  "mỗi món ăn để xét nghiệm."}
+ARTICLES.append(SCHOOL)
 REASON = "thận của trẻ chưa giữ nước tốt"
 
 
@@ -129,3 +135,27 @@ def test_a_place_no_article_names_is_refused(health_assistant, question):
     another city are no answer."""
     answer = health_assistant.ask(question)
     assert answer.abstained and not answer.citations, answer.answer
+
+
+def test_pupils_are_counted_as_the_children_asked(health_assistant):
+    """"bao nhiêu cháu" is answered by "19 em": pupils are "em", children "cháu" or "trẻ"."""
+    answer = health_assistant.ask("Bệnh viện Nhi Thanh Hóa nhận bao nhiêu cháu?")
+    assert not answer.abstained and answer.short is not None
+    assert answer.short.value == "19", answer.answer
+
+
+def test_a_unit_spelled_another_way_is_the_unit_asked(health_assistant):
+    """"gam" is how a reader writes "gram": the question was refused, its unit being a word no
+    article holds."""
+    question = "Đoàn kiểm tra lấy bao nhiêu gam mỗi món ăn?"
+    assert "gram" in health_assistant.retrieve(question).parsed.text
+    answer = health_assistant.ask(question)
+    assert not answer.abstained and answer.short is not None
+    assert answer.short.value == "250", answer.answer
+
+
+def test_a_name_that_opens_the_question_is_required_of_the_quotes(health_assistant):
+    """"Hà Nội ghi nhận …": the first word is never marked capital, so the city was no name the
+    quotes must hold, and TP HCM's dengue figures answered for Hà Nội."""
+    answer = health_assistant.ask("Hà Nội ghi nhận bao nhiêu ca sốt xuất huyết?")
+    assert all(c.doc_id != "sxh" for c in answer.citations), answer.answer
