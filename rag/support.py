@@ -270,7 +270,7 @@ def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked
     value = sentence[number.start:number.end]
     after = _word_after(tokens, number.last)
     if after is not None and _is_unit(tokens.words[after], unit):
-        stop = _asked_run_end(tokens, after, asked)
+        stop = _asked_run_end(tokens, _compound_end(tokens, after), asked)
         if after > number.last + 1:
             return f"{value} {sentence[tokens.matches[after].start():tokens.matches[stop].end()]}"
         return sentence[number.start:tokens.matches[stop].end()]
@@ -282,6 +282,18 @@ def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked
     if before >= 0 and _is_unit(tokens.words[before], unit):
         return sentence[tokens.matches[before].start():number.end]
     return None
+
+
+# Count nouns of two syllables whose first says little alone ("17 bệnh" for "17 bệnh nhân"), folded.
+COMPOUND_UNITS = {("benh", "nhan"), ("benh", "nhi"), ("hoc", "sinh"), ("truong", "hop"), ("nguoi", "benh")}
+
+
+def _compound_end(tokens: _Tokens, at: int) -> int:
+    """The last token of the count noun starting at `at`: the next one too when they make one
+    of COMPOUND_UNITS."""
+    if tokens.joined(at) and (fold(tokens.words[at]), fold(tokens.words[at + 1])) in COMPOUND_UNITS:
+        return at + 1
+    return at
 
 
 def _is_unit(word: str, unit: str) -> bool:

@@ -287,6 +287,9 @@ def test_a_duration_in_english(text, english):
      "và BS.CKII Đỗ Thị Lan Anh, khoa Gây mê hồi sức.", "Phạm Minh Tuấn, Phó trưởng khoa Phẫu thuật tim mạch người lớn"),
     ("Trần Văn Bình là ai?", "Bác sĩ Trần Văn Bình, Trưởng khoa Nhi cho biết số ca mắc tăng.",
      "Trần Văn Bình, Trưởng khoa Nhi"),
+    # A count noun of two syllables is shown whole: "17 bệnh nhân", not "17 bệnh".
+    ("Trung tâm cấp cứu nhận bao nhiêu ca sốc nhiệt?", "Trung tâm Cấp cứu đã tiếp nhận 17 bệnh nhân say nắng, sốc nhiệt.",
+     "17 bệnh nhân"),
     # "nam" before an age is "male", no number of years.
     ("How long did the operation take?", "Bệnh nhân nam 58 tuổi được mổ trong 9 giờ.", "9 giờ"),
 ])
