@@ -37,10 +37,11 @@ QUESTION_KINDS = {
     },
     "vi": {
         # "Cục trưởng Cục Y tế dự phòng tên là gì?": a person's name asked by what they are.
-        "person": re.compile(r"\bai\b|\b(?:nguoi|ong|ba|bac si|benh nhan|giam doc|chu tich|bi thu|truong|"
+        "person": re.compile(r"\bai\b|\b(?:nguoi|ong|ba|bac si|benh nhan|benh nhi|nguoi benh|nan nhan|chau|be|"
+                             r"hoc sinh|nghi pham|doi tuong|giam doc|chu tich|bi thu|truong|"
                              r"tac gia|chuyen gia)\b.*\bten (?:la )?gi\b"),
         "number": re.compile(r"\b(?:bao nhieu|(?<!ngay )(?<!thang )(?<!nam )mấy(?! gio\b))\b"),
-        "date": re.compile(r"\b(khi nao|bao gio|ngay nao|hom nao|hoi nao|nam nao|thang nao|luc nao|thoi gian nao|"
+        "date": re.compile(r"\b(khi nao|bao gio|ngay nao|hom nao|hoi nao|nam nao|thang nao|luc nao|thoi gian nao|thoi diem nao|"
                            r"(?:ngay|thang|nam) mấy|mấy gio)\b"),
         "place": re.compile(r"\b(o dau|tai dau|noi nao|cho nao)\b"),
         "rank": re.compile(r"\b(?:(?:cap bac|quan ham|quan hàm|hàm) (?:gi|nao)|(?:cap bac|quan ham|quan hàm) .*\bla gi)\b"),

@@ -52,6 +52,9 @@ from rag.support import requirements
     ("Bé gái thứ hai mất vào hôm nào?", "date"),
     ("Cục trưởng Cục Y tế dự phòng tên là gì?", "person"),
     ("Loại virus này tên là gì?", None),
+    # … as it does after a child or a patient; "thời điểm nào" (at what moment) asks when.
+    ("Cháu bé được ghép gan tên là gì?", "person"),
+    ("Bệnh nhân qua đời vào thời điểm nào?", "date"),
 ])
 def test_the_question_word_decides_the_kind(text: str, kind: str | None) -> None:
     assert parse_question(text).kind == kind
