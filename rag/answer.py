@@ -17,7 +17,7 @@ import numpy as np
 from rag.corpus import UNKNOWN_DATE
 from rag.retrieval import DocumentHit, Retrieval
 from rag.short_answer import ShortAnswer, Span, asks_role, find_span, question_terms, short_answer
-from rag.text import STOPWORDS, folded_syllables, with_bigrams
+from rag.text import STOPWORDS, folded_syllables, with_bigrams, with_same_meaning
 
 # Sentence score = cosine(question, sentence) + OVERLAP_WEIGHT * the rarity-weighted share of the
 # question's terms found in the sentence (terms found only around it, in its passage or title,
@@ -133,6 +133,17 @@ _ANSWER_SHAPES = {
 }
 
 
+def _answer_shape(question: Question) -> re.Pattern[str] | None:
+    """What a sentence answering the question looks like; for "X nào?", X before a capitalised
+    name ("Bệnh viện nào?" → "Bệnh viện Chợ Rẫy", "sống ở xã nào?" → "xã Tất Thắng")."""
+    if question.kind == "which" and question.which_noun:
+        at = next(i for i, w in enumerate(question.words) if w.syllable == "nao" and i >= len(question.which_noun)
+                  and tuple(x.syllable for x in question.words[i - len(question.which_noun):i]) == question.which_noun)
+        written = " ".join(re.escape(w.written) for w in question.words[at - len(question.which_noun):at])
+        return re.compile(rf"(?i:\b{written}) [A-ZĐ]")
+    return _ANSWER_SHAPES.get(question.kind or "")
+
+
 def content_words(text: str) -> set[str]:
     """Folded syllables of `text` without question and function words."""
     return {w for w in folded_syllables(text) if w not in STOPWORDS}
@@ -152,7 +163,7 @@ def _candidates(retrieval: Retrieval) -> list[Candidate]:
     needs = retrieval.requirements
     weights = retrieval.term_weights
     total = sum(weights.values())
-    shape = _ANSWER_SHAPES.get(retrieval.parsed.kind or "")
+    shape = _answer_shape(retrieval.parsed)
     documents = retrieval.documents[:CANDIDATE_DOCUMENTS]
     if not documents:
         return []
@@ -168,7 +179,7 @@ def _candidates(retrieval: Retrieval) -> list[Candidate]:
                     continue  # photo credits and captions ("Ảnh: haiphong.gov.vn") answer nothing
                 if not needs.supported_by(text, document.doc_id):
                     continue  # another city, a deputy's title, no count of what was asked (rag/support.py)
-                found = weights.keys() & terms_of(text)
+                found = weights.keys() & with_same_meaning(terms_of(text))  # "chết" finds "tử vong"
                 credit = sum(weights[t] for t in found) + CONTEXT_CREDIT * sum(weights[t] for t in around - found)
                 overlap = credit / total if total else 0.0
                 typed = ANSWER_TYPE_BONUS if shape and shape.search(text) else 0.0

@@ -17,7 +17,7 @@ from rag.posts import english_post
 from rag.question import Question
 from rag.glossary import PLACES, head_equivalent, vietnamese_equivalents
 from rag.support import DEPUTY, Requirements, count_spans, english_counted, holds_title, looks_vietnamese
-from rag.text import EXPANSIONS, STOPWORDS, fold, folded_syllables, is_stopword, normalize
+from rag.text import EXPANSIONS, SAME_MEANING, STOPWORDS, fold, folded_syllables, is_stopword, normalize
 
 _TOKEN = re.compile(r"[\w'’-]+")
 _RANK = re.compile(r"(?:(?:Đại|Thượng|Trung|Thiếu) (?:tướng|tá|úy)|Đại tướng)\s*$")
@@ -656,22 +656,17 @@ def _described(question: Question) -> set[str]:
     """What a "how many" question says of what it counts, folded: the words counted in a
     Vietnamese one ("bao nhiêu ca tử vong" → ca, tử, vong), the Vietnamese of its noun and of
     the words after it in an English one ("How many deaths" → ca, tử, vong; "How many people
-    died" → người, tử, vong)."""
+    died" → người, tử, vong), and the words of the same meaning (a count of "chết" is one of "tử
+    vong", not of something else)."""
     if question.vietnamese:
         described = _unit_phrase(question)
     else:
         said = (english_counted(question.text) or ("", ""))[1]
         described = _unit_phrase(question) | {syllable for phrase in vietnamese_equivalents(said) for syllable in phrase}
-    for group in _SAME_MEANING:
+    for group in SAME_MEANING:
         if any(set(phrase) <= described for phrase in group):
             described = described.union(*group)
     return described
-
-
-# Words news writes for the same thing a count says of what it counts, folded ("mấy người chết" is
-# answered by "3 ca tử vong"): the question's word must not make the answer count something else.
-_SAME_MEANING = [[("chet",), ("tu", "vong"), ("thiet", "mang")], [("nhap", "vien"), ("nam", "vien")],
-                 [("mac",), ("nhiem",)]]
 
 
 _CAUSE_WORDS = {"vì", "bởi", "nhờ"}  # end what is counted, as a function word does ("tử vong | vì sởi")

@@ -118,6 +118,20 @@ def respell_variants(text: str, holds: Callable[[str], bool]) -> str:
     return text
 
 
+# Words news writes for the same thing, as folded phrases: a question saying one finds the sentence
+# that writes another ("mấy người chết" → "2 ca tử vong", "sống ở xã nào" → "trú tại xã …").
+SAME_MEANING = [[("chet",), ("tu", "vong"), ("thiet", "mang"), ("qua", "doi")],
+                [("nhap", "vien"), ("nam", "vien"), ("vao", "vien")], [("mac",), ("nhiem",)],
+                [("song",), ("tru",), ("ngu",), ("que",)]]
+_MEANING_GROUP = {"".join(phrase): group for group in SAME_MEANING for phrase in group}
+
+
+def with_same_meaning(terms: frozenset[str]) -> frozenset[str]:
+    """Folded terms (syllables and joined pairs) with the other phrases of SAME_MEANING they write."""
+    groups = [_MEANING_GROUP[t] for t in terms if t in _MEANING_GROUP]
+    return terms.union("".join(phrase) for group in groups for phrase in group) if groups else terms
+
+
 def syllables(text: str) -> list[str]:
     """Lower-cased syllables (Vietnamese words are space-separated syllables), TP written out."""
     out: list[str] = []

@@ -44,6 +44,12 @@ SCHOOL = {"id": "truong-hoc", "title": "86 học sinh nhập viện sau bữa tr
                   "Thanh Hóa tiếp nhận 19 em, Trung tâm Y tế huyện tiếp nhận 15 em. Đoàn kiểm tra lấy 250 gram "
                   "mỗi món ăn để xét nghiệm."}
 ARTICLES.append(SCHOOL)
+RABIES = {"id": "dai", "title": "Yên Bái: một người tử vong vì bệnh dại", "date": "2025-07-02",
+          "text": "Một người đàn ông 48 tuổi ở tỉnh Yên Bái đã tử vong vì bệnh dại sau khi bị chó cắn. Từ đầu năm "
+                  "đến nay, toàn tỉnh đã có 3 người tử vong do bệnh dại. Theo CDC tỉnh, bệnh nhân là ông Lò Văn "
+                  "Sáng, trú tại xã Nghĩa Lộ, huyện Văn Chấn. Ông bị chó nhà cắn vào tháng 5 nhưng không đi tiêm "
+                  "phòng dại."}
+ARTICLES.append(RABIES)
 REASON = "thận của trẻ chưa giữ nước tốt"
 
 
@@ -159,3 +165,13 @@ def test_a_name_that_opens_the_question_is_required_of_the_quotes(health_assista
     quotes must hold, and TP HCM's dengue figures answered for Hà Nội."""
     answer = health_assistant.ask("Hà Nội ghi nhận bao nhiêu ca sốt xuất huyết?")
     assert all(c.doc_id != "sxh" for c in answer.citations), answer.answer
+
+
+def test_where_someone_lives_is_where_the_article_says_they_reside(health_assistant):
+    """"sống ở xã nào?" is answered by "trú tại xã Nghĩa Lộ": "trú" is what news writes for
+    "sống", and for "xã nào?" a sentence naming "xã <Name>" is the shape of the answer. The
+    sentences about deaths from rabies, more like the question, were quoted instead."""
+    answer = health_assistant.ask("Người chết vì bệnh dại sống ở xã nào?")
+    assert not answer.abstained and answer.short is not None
+    assert answer.short.value == "Nghĩa Lộ", answer.answer
+    assert "trú tại" in answer.citations[0].sentence
