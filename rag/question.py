@@ -247,9 +247,9 @@ def which_noun(words: tuple[Word, ...]) -> tuple[str, ...]:
         if syllable != "nao" or j == 0:
             continue
         noun = list(words[max(0, j - 2):j])
-        while noun and (noun[0].syllable in STOPWORDS or noun[0].capital):
+        while noun and (noun[0].stopword or noun[0].capital):
             noun = noun[1:]
-        if noun and all(w.syllable not in STOPWORDS and not w.capital for w in noun) and noun[-1].syllable not in _NOT_WHICH:
+        if noun and all(not w.stopword and not w.capital for w in noun) and noun[-1].syllable not in _NOT_WHICH:
             return tuple(w.syllable for w in noun)
     return ()
 

@@ -68,7 +68,9 @@ _DATE_PATTERNS = [  # most specific first; "ngày"/"năm" before a date is shown
     re.compile(r"(tháng \d{1,2})(?![\d/])", re.IGNORECASE),  # a month alone: "vào tháng 3"
 ]
 # A question for the head of something: a deputy does not answer it.
-_HEAD = re.compile(r"\b(?:leads?|heads?|chief|đứng đầu|lãnh đạo|dung dau|lanh dao)\b", re.IGNORECASE)
+# Asks who leads, not who is one of the leaders ("Ai là lãnh đạo Sở …?" is answered by a deputy too).
+_HEAD = re.compile(r"\b(?:leads?|heads?|chief|đứng đầu|dung dau|(?<!là )(?<!la )(?<!các )(?<!cac )(?:lãnh đạo|lanh dao))\b",
+                   re.IGNORECASE)
 ROLE_WEIGHT = 2.0  # a name whose own words (see _persons) hold the most of the question's weight gets this much
 CLOZE = 4  # words either side of the question word matched either side of the span
 _FIRST_YEAR_PATTERN = 4  # a month and year, then a quarter, then years: no day
@@ -218,6 +220,9 @@ def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[s
         while folded and (folded[0] in _NOT_PERSON_HEADS or (len(words[0]) > 1 and words[0].isupper())) \
                 and not (len(folded) >= 3 and folded[0] in SURNAMES):
             words, folded = words[1:], folded[1:]
+        acronyms = next(k for k in range(len(words), -1, -1) if k == 0 or not (len(words[k - 1]) > 1 and words[k - 1].isupper()))
+        if 0 < acronyms < len(words) and all(looks_vietnamese(f) for f in folded[:acronyms]):
+            words, folded = words[:acronyms], folded[:acronyms]  # "Đại học Y Dược TP.HCM": "TP" makes no foreign name
         if not words or all(f in asked for f in folded):
             continue
         lead = next(i for i, f in enumerate(folded) if f not in asked)
@@ -735,6 +740,9 @@ def _named_things(sentence: str, question: Question) -> list[_Found]:
     # "đánh bại đội nào": the two syllables before "nào" may hold a verb's; then the noun alone.
     if not found and len(question.which_noun) > 1:
         found = _named_after(sentence, tokens, folded, question.which_noun[-1:], asked)
+    # … and the name may follow the verb itself ("đánh bại Pittsburgh Steelers", "ra mắt Dịch vụ …").
+    if not found and len(question.which_noun) > 1:
+        found = _named_after(sentence, tokens, folded, question.which_noun[:1], asked)
     if not found and _PLACE_WHICH.search(question.text):
         found = _places(sentence, question)  # "từ tỉnh nào?" against "từ Bến Tre lên"
     return found
@@ -742,13 +750,17 @@ def _named_things(sentence: str, question: Question) -> list[_Found]:
 
 def _named_after(sentence: str, tokens: list[re.Match[str]], folded: list[str], noun: tuple[str, ...],
                  asked: set[str]) -> list[_Found]:
+    """Names after `noun`: capitalised, or one foreign word in lower case ("thuốc kháng virus
+    oseltamivir", "bệnh hemophilia")."""
     n, out = len(noun), []
     for i in range(len(tokens) - n):
         name = tokens[i + n]
-        if tuple(folded[i:i + n]) != noun or not _capitalised(name.group(0)) or \
+        word = name.group(0)
+        foreign = word.isalpha() and word.islower() and len(word) > 3 and not looks_vietnamese(fold(word))
+        if tuple(folded[i:i + n]) != noun or not (_capitalised(word) or foreign) or \
                 sentence[tokens[i + n - 1].end():name.start()] != " ":
             continue
-        end = _post_end(sentence, name.end())
+        end = name.end() if foreign else _post_end(sentence, name.end())
         if all(fold(w.lower()) in asked for w in sentence[name.start():end].split()):
             continue
         start = tokens[i].start() if _capitalised(tokens[i].group(0)) else name.start()

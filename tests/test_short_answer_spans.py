@@ -71,6 +71,12 @@ def test_span_read_from_the_sentence(question, sentence, value):
     # A given name and surname is more likely the person than a one-word team or city name.
     ("Who caught the last pass?", "Trận đấu kết thúc khi Denver ghi điểm nhờ đường chuyền cuối cùng tới Marcus Bell.",
      "Marcus Bell"),
+    # "Y Dược TP" (of "Đại học Y Dược TP.HCM") is no foreign name for its abbreviation; "là lãnh
+    # đạo" asks for one of the leaders (a deputy too), "ai lãnh đạo" for the head.
+    ("Ai công bố kết quả nghiên cứu về cúm?",
+     "Nhóm nghiên cứu của Đại học Y Dược TP.HCM công bố kết quả về cúm mùa.", None),
+    ("Ai là lãnh đạo Sở Y tế được nhắc đến?",
+     "Bà Lê Thị Thanh Hà, Phó giám đốc Sở Y tế, cho biết bệnh viện đã tăng thêm giường bệnh.", "Lê Thị Thanh Hà"),
     # A country written before a foreign name is no part of it; "Kim" of "Kim Jong Un" is.
     ("Who is the US president?", "Tổng thống Mỹ Daniel Ortmann hôm qua ký sắc lệnh về giá thuốc.", "Daniel Ortmann"),
     ("Who is the Japanese prime minister?", "Thủ tướng Nhật Bản Hiroshi Tanabe thăm bệnh viện dã chiến.",
@@ -217,6 +223,11 @@ def test_what_a_named_person_is(question, sentence, context, value):
      "Bắc Ninh"),
     ("Broncos đã đánh bại đội nào?", "Broncos đánh bại đội Pittsburgh Steelers với tỷ số 23-16.",
      "Pittsburgh Steelers"),
+    # The name may follow the verb itself; a drug is a foreign word written in lower case.
+    ("Đội tuyển đã vượt qua đội nào ở bán kết?", "Đội tuyển đã vượt qua Hàn Quốc ở bán kết với tỷ số 2-1.",
+     "Hàn Quốc"),
+    ("Bệnh viện được cấp thêm thuốc kháng virus nào?",
+     "Sở đã cấp thêm 12.000 liều thuốc kháng virus zanamivir cho các bệnh viện quận.", "zanamivir"),
     # A name the question holds is no answer; no name after the noun, no answer.
     ("Công ty nào của Minh Long bị xử phạt?", "Công ty Minh Long bị xử phạt 50 triệu đồng.", None),
     ("Bệnh viện nào quá tải?", "Nhiều bệnh viện ở Hà Nội quá tải vì sốt xuất huyết.", None),
