@@ -33,6 +33,7 @@ GLOSSARY: dict[str, str] = {
     "food poisoning": "ngo doc thuc pham", "ministry of health": "bo y te", "health ministry": "bo y te",
     "department of health": "so y te", "health department": "so y te", "health insurance": "bao hiem y te",
     "social security": "bao hiem xa hoi", "children": "tre", "workers": "cong nhan", "surgery": "phau thuat",
+    "money": "tien",
 }
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
 _PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b", re.IGNORECASE)

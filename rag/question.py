@@ -17,7 +17,7 @@ from rag.text import (EXPANSIONS, STOPWORDS, detect_language, fold, foreign_lang
 _WORD = re.compile(r"\w+")
 
 # "What was the crime reduction rate …?": a percentage asked (rag/support.py reads the same).
-RATE_QUESTION = r"what (?:is|was|are|were) the (?:[\w'-]+ ){0,4}?(?:rate|percentage|proportion)"
+RATE_QUESTION = r"what (?:is|was|are|were) the (?:[\w'-]+ ){0,4}?(?:rate|percentage|proportion)|what (?:share|proportion|percent)"
 # What the question asks for, read on its folded words, in the language it is written in: a
 # Vietnamese question's "WHO" is the health organisation and its "Doctor Who" a series, an
 # English question's "AI" is artificial intelligence; neither asks for a person.
@@ -56,7 +56,8 @@ QUESTION_KINDS = {
 WHICH_PERSON = {
     "en": re.compile(r"\b(?:which|what) (?:vice |deputy )?(?:minister|chairman|chairwoman|director|secretary|"
                      r"president|official|officer|general|colonel|commander|leader|governor|mayor|player|person|"
-                     r"king|queen|emperor|scientist|author|composer|architect|politician)\b"),
+                     r"king|queen|emperor|scientist|author|composer|architect|politician|doctor|physician|surgeon|"
+                     r"nurse|lecturer|professor|expert|specialist|spokesman|spokeswoman|spokesperson|manager)\b"),
     "vi": re.compile(r"(?<!nhom )(?<!cac )(?<!nhung )\b(?:nguoi|cau thu|bo truong|thu truong|giam doc|bac si|vua|"
                      r"hoang de|tac gia|nha khoa hoc) nao\b"),
 }

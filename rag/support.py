@@ -45,6 +45,8 @@ MAX_PLACE_SYLLABLES = 4
 MAX_NAME_SYLLABLES = 4  # of an unknown name, as shown in the abstention
 
 _WHAT_PERCENTAGE = re.compile(rf"\bwhat (?:percentage|percent)\b|\b{RATE_QUESTION}\b", re.IGNORECASE)
+_MONEY_ASKED = re.compile(r"\bhow much\b.*\b(?:cost|costs|spend|spent|pay|paid|charge|charged|fined|worth|raise|raised)\b",
+                          re.IGNORECASE)
 _PLURAL_NOUNS = {"people", "children", "men", "women", "police", "staff", "personnel"}
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w'-]+){0,3})", re.IGNORECASE)
 # "một" and "năm" are left out: mostly the article "a" ("một nhiệm vụ") and "year".
@@ -467,6 +469,8 @@ def _count_unit(question: Question) -> str | None:
     counted = english_counted(question.text)
     if counted is None:
         return None
+    if not counted[0] and _MONEY_ASKED.search(question.text):
+        return "tien"  # "How much did the operation cost?": an amount of money
     head = head_equivalent(counted[0])
     return head[0] if head else ""
 

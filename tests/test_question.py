@@ -54,6 +54,9 @@ from rag.support import requirements
     ("Loại virus này tên là gì?", None),
     # … as it does after a child or a patient; "thời điểm nào" (at what moment) asks when.
     ("Cháu bé được ghép gan tên là gì?", "person"),
+    # "Which doctor" asks a person; "What share of" a rate.
+    ("Which doctor heads the pediatrics department?", "person"),
+    ("What share of people in the district have health insurance?", "number"),
     ("Bệnh nhân qua đời vào thời điểm nào?", "date"),
 ])
 def test_the_question_word_decides_the_kind(text: str, kind: str | None) -> None:

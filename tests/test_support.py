@@ -148,6 +148,8 @@ def test_a_question_of_question_words_only_abstains(seed_assistant, question):
     ("How many people died of dengue?", "nguoi"),
     ("CDC tỉnh đã xử lý mấy ổ dịch?", "o"),                            # "ổ", not the function word "ở"
     ("Bao nhiêu người ở tỉnh này tử vong?", "nguoi"),
+    ("How much did each school lunch cost?", "tien"),                 # what costs is money
+    ("How much money did the province spend on vaccines?", "tien"),
 ])
 def test_the_unit_a_question_counts(question, unit):
     from rag.question import parse_question
