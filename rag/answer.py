@@ -136,12 +136,15 @@ _ANSWER_SHAPES = {
 def _answer_shape(question: Question) -> re.Pattern[str] | None:
     """What a sentence answering the question looks like; for "X nào?", X before a capitalised
     name ("Bệnh viện nào?" → "Bệnh viện Chợ Rẫy", "sống ở xã nào?" → "xã Tất Thắng")."""
-    if question.kind == "which" and question.which_noun:
-        at = next(i for i, w in enumerate(question.words) if w.syllable == "nao" and i >= len(question.which_noun)
-                  and tuple(x.syllable for x in question.words[i - len(question.which_noun):i]) == question.which_noun)
-        written = " ".join(re.escape(w.written) for w in question.words[at - len(question.which_noun):at])
-        return re.compile(rf"(?i:\b{written}) [A-ZĐ]")
-    return _ANSWER_SHAPES.get(question.kind or "")
+    if question.kind != "which":
+        return _ANSWER_SHAPES.get(question.kind or "")
+    n = len(question.which_noun)
+    at = next((i for i, w in enumerate(question.words) if w.syllable == "nao" and i >= n
+               and tuple(x.syllable for x in question.words[i - n:i]) == question.which_noun), None)
+    if at is None:
+        return None  # an English question names the noun in English
+    written = " ".join(re.escape(w.written) for w in question.words[at - n:at])
+    return re.compile(rf"(?i:\b{written}) [A-ZĐ]")
 
 
 def content_words(text: str) -> set[str]:

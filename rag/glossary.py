@@ -77,3 +77,19 @@ _PLACE_PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(PLACE
 def english_places(question: str) -> list[tuple[str, list[str]]]:
     """The places an English question names, as written and as the articles would write them."""
     return [(m.group(1), PLACES[m.group(1).lower()].split()) for m in _PLACE_PATTERN.finditer(question)]
+
+
+# What an English "which X" question names its answer by, as the articles write X before a name
+# (folded): "At which hospital …?" is answered by "Bệnh viện Nhi đồng 1".
+WHICH_NOUNS: dict[str, tuple[str, ...]] = {
+    "hospital": ("benh", "vien"), "province": ("tinh",), "district": ("huyen",), "commune": ("xa",),
+    "ward": ("phuong",), "city": ("thanh", "pho"), "company": ("cong", "ty"), "institute": ("vien",),
+    "school": ("truong",), "university": ("dai", "hoc"), "department": ("so",), "ministry": ("bo",),
+}
+_WHICH_PATTERN = re.compile(r"\b(?:which|what) (" + "|".join(WHICH_NOUNS) + r")e?s?\b", re.IGNORECASE)
+
+
+def english_which_noun(question: str) -> tuple[str, ...]:
+    """The Vietnamese noun (folded) an English "which X" question asks by; empty when none."""
+    match = _WHICH_PATTERN.search(question)
+    return WHICH_NOUNS[match.group(1).lower()] if match else ()

@@ -11,6 +11,7 @@ import functools
 import re
 from dataclasses import dataclass
 
+from rag.glossary import english_which_noun
 from rag.text import (EXPANSIONS, STOPWORDS, detect_language, fold, foreign_language, has_diacritics, is_stopword,
                       normalize)
 
@@ -142,7 +143,9 @@ class Question:
     @functools.cached_property
     def which_noun(self) -> tuple[str, ...]:
         """For a "which" question, the folded noun before "nào" ("bệnh viện nào" → benh, vien)."""
-        return which_noun(self.words) if self.kind == "which" else ()
+        if self.kind != "which":
+            return ()
+        return which_noun(self.words) if self.written_in == "vi" else english_which_noun(self.text)
 
     @property
     def ordinal(self) -> bool:
@@ -269,6 +272,6 @@ def parse_question(text: str, language: str | None = None) -> Question:
     written_in = "en" if foreign else detect_language(text)
     position = question_word_position(words, written_in)
     kind = position[1] if position else None
-    if kind is None and written_in == "vi" and which_noun(words):
+    if kind is None and (which_noun(words) if written_in == "vi" else english_which_noun(text)):
         kind = "which"
     return Question(text, language or written_in, foreign, words, kind, written_in=written_in)

@@ -228,6 +228,9 @@ def test_what_a_named_person_is(question, sentence, context, value):
      "Hàn Quốc"),
     ("Bệnh viện được cấp thêm thuốc kháng virus nào?",
      "Sở đã cấp thêm 12.000 liều thuốc kháng virus zanamivir cho các bệnh viện quận.", "zanamivir"),
+    # An English "which hospital" is the Vietnamese noun before a name.
+    ("At which hospital were the pupils treated?", "Các em được điều trị tại Bệnh viện Đa khoa tỉnh Khánh Hòa.",
+     "Bệnh viện Đa khoa tỉnh Khánh Hòa"),
     # A name the question holds is no answer; no name after the noun, no answer.
     ("Công ty nào của Minh Long bị xử phạt?", "Công ty Minh Long bị xử phạt 50 triệu đồng.", None),
     ("Bệnh viện nào quá tải?", "Nhiều bệnh viện ở Hà Nội quá tải vì sốt xuất huyết.", None),
