@@ -101,7 +101,8 @@ PERIOD_SIDE_BONUS = 1.0
 # A date right after a document's number dates that document ("Nghị quyết số 45 ngày 24/1/2019",
 # "Thông tư số 30/2018/TT-BYT ngày 30/10/2018"), not the event the article reports.
 _DOCUMENT_NUMBER_BEFORE = re.compile(r"\bsố\s+(\d+)[\w/.-]*,?\s+(?:ngày\s+)?$", re.IGNORECASE)
-_PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|trong|gần|in|at|thuộc|near)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|huyện|xã|nước|vùng|miền)\s*)?$",
+_PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|trong|gần|in|at|thuộc|near)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|huyện|xã|phường|"
+                           r"thị trấn|thị xã|thôn|ấp|bản|nước|vùng|miền)\s*)?$",
                            re.IGNORECASE)
 
 # A question for a rate whose "how many" names no unit ("Tỷ lệ tiêm chủng là bao nhiêu?", "How
@@ -709,8 +710,29 @@ def _places(sentence: str, question: Question) -> list[_Found]:
         words = sentence[start:end].split(" ")
         if all(fold(w.lower()) in asked for w in words):
             continue
+        lead = _ADMINISTRATIVE_BEFORE.search(before)
+        address_end = _address_end(sentence, end, lead is not None)
+        if address_end > end:  # "thôn Đông Xuyên, xã Đông Phong, huyện Yên Phong": the whole address
+            start, end = (lead.start(1) if lead else start), address_end
         out.append(_Found(sentence[start:end], sentence[start:end], start, end))
     return out
+
+
+_ADMINISTRATIVE = r"(?:thôn|ấp|bản|tổ|khu phố|xã|phường|thị trấn|thị xã|huyện|quận|thành phố|TP\.?|tỉnh)"
+_ADMINISTRATIVE_BEFORE = re.compile(rf"\b({_ADMINISTRATIVE})\s+$", re.IGNORECASE)
+_NEXT_UNIT = re.compile(rf", ({_ADMINISTRATIVE} )?(?=\w)", re.IGNORECASE)
+
+
+def _address_end(sentence: str, end: int, administrative: bool) -> int:
+    """Where an address that goes on from a place name ends: each ", xã …", ", huyện …" after it,
+    and, after a name written with its administrative word, ", Hà Nội" ("quận Hà Đông, Hà Nội")."""
+    while (unit := _NEXT_UNIT.match(sentence, end)) is not None:
+        name = next((run for run in _capitalised_runs(sentence) if run[0] == unit.end()), None)
+        if name is None or (unit.group(1) is None and not administrative):
+            break
+        administrative = unit.group(1) is not None
+        end = name[1]
+    return end
 
 
 # Units of time a "how long" question is answered in (folded), and their English names.

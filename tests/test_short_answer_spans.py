@@ -53,6 +53,11 @@ def _found(question: str, sentence: str, context: tuple[str, ...] = ()):
     ("Nhà máy nước được xây dựng vào năm nào?", "Nhà máy nước được xây dựng vào năm 1998 bằng vốn của tỉnh.", "1998"),
     # A month alone answers "when".
     ("Khi nào cây cầu được khánh thành?", "Cây cầu dự kiến được khánh thành vào tháng 9 sau hai năm thi công.", "tháng 9"),
+    # An address is given whole, from its first administrative word ("thôn", "quận") on.
+    ("Kho hàng nằm ở đâu?", "Đoàn kiểm tra một nhà kho tại thôn Hạ Lũng, xã Đông Hải, huyện An Dương. Kho được thuê.",
+     "thôn Hạ Lũng, xã Đông Hải, huyện An Dương"),
+    ("Nghi phạm sống ở đâu?", "Kho do Trần Văn Hải (41 tuổi, trú tại quận Cầu Giấy, Hà Nội) thuê từ tháng 5.",
+     "quận Cầu Giấy, Hà Nội"),
     # A place name runs on over lower-case words to its last capitalised one.
     ("Lễ trao giải diễn ra ở đâu?", "Lễ trao giải diễn ra tại Nhà hát lớn Hà Nội vào tối thứ bảy.", "Nhà hát lớn Hà Nội"),
 ])
