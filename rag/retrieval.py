@@ -192,7 +192,8 @@ class Retriever:
         weights, unknown = self.store.term_weights(question)
         total = sum(weights.values())
         unknown_share = sum(weights[t] for t in unknown) / total if total else 0.0
-        needs = requirements(question, self.store.names, self.store.vocabulary, self.store.documents_with)
+        needs = requirements(question, self.store.names, self.store.vocabulary, self.store.documents_with,
+                             self.store.accented_df)
         known = frozenset(weights.keys() - unknown)
         return Retrieval(question, documents, query, weights, unknown_share, known,
                          requirements=needs,

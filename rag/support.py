@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 from rag.glossary import english_places, head_equivalent, vietnamese_equivalents
 from rag.question import RATE_QUESTION, Question, Word
-from rag.text import STOPWORDS, fold, folded_syllables, is_stopword, normalize
+from rag.text import STOPWORDS, fold, folded_syllables, has_diacritics, is_stopword, normalize, syllables
 
 # Titles a "who" question asks for (folded syllables), longest first so "tong bi thu" wins.
 TITLES = sorted([("giam", "doc"), ("chu", "tich"), ("bi", "thu"), ("tong", "bi", "thu"), ("bo", "truong"),
@@ -88,6 +88,9 @@ UNIT_EQUIVALENTS = {"tien": {"dong", "usd", "vnd", "do", "euro", "yen", "bang", 
                     "em": {"tre", "be", "chau", "hoc"}, "hoc": {"em"},
                     "gam": {"gram", "g"}, "gram": {"gam", "g"}, "kg": {"kilogam", "kilogram"},
                     "kilogam": {"kg", "kilogram"}, "lit": {"l"}, "met": {"m"}, "km": {"kilomet"}, "kilomet": {"km"}}
+
+
+AccentedCounts = Callable[[list[str]], dict[str, int]]  # terms as written → how many articles hold each
 
 
 @dataclass(frozen=True)
@@ -398,7 +401,7 @@ def _held(syllables: list[str], vocabulary: Container[str]) -> bool:
 
 
 def _names(words: list[Word], known_names: Container[str], vocabulary: Container[str], casual: bool,
-           ) -> tuple[list[str], str]:
+           accented_df: AccentedCounts | None = None) -> tuple[list[str], str]:
     """Vietnamese names the question writes as names and the corpus knows (folded, joined), and
     one the corpus lacks, as written ("Đà Nẵng", "Da Nang", "ho chi minh"): a run none of whose
     pairs it holds. In a casual question any known pair counts, as nothing is capitalised."""
@@ -408,8 +411,17 @@ def _names(words: list[Word], known_names: Container[str], vocabulary: Container
              and looks_vietnamese(a.syllable) and looks_vietnamese(b.syllable)
              and a.syllable + b.syllable in known_names]
     unknown = next((" ".join(w.written for w in run[:MAX_NAME_SYLLABLES]) for run in _name_runs(words, vocabulary, casual)
-                    if not any(a.syllable + b.syllable in vocabulary for a, b in zip(run, run[1:]))), "")
+                    if not _run_held(run, vocabulary, accented_df)), "")
     return known, unknown or _unknown_single_name(words, vocabulary, casual)
+
+
+def _run_held(run: list[Word], vocabulary: Container[str], accented_df: AccentedCounts | None) -> bool:
+    """Does the corpus hold a pair of the name's syllables? Written with its marks, as written: "Cần
+    Thơ" is not held by an article saying a patient "cần thở" (needs to breathe)."""
+    if accented_df is not None and any(has_diacritics(w.written) for w in run):
+        pairs = ["".join(syllables(a.written + " " + b.written)) for a, b in zip(run, run[1:])]
+        return any(accented_df(pairs).values())
+    return any(a.syllable + b.syllable in vocabulary for a, b in zip(run, run[1:]))
 
 
 def _unknown_single_name(words: list[Word], vocabulary: Container[str], casual: bool) -> str:
@@ -495,11 +507,13 @@ def english_counted(question: str) -> tuple[str, str] | None:
 
 
 def requirements(question: Question, known_names: Container[str], vocabulary: Container[str],
-                 documents_with: Callable[[str], frozenset[str]]) -> Requirements:
+                 documents_with: Callable[[str], frozenset[str]],
+                 accented_df: AccentedCounts | None = None) -> Requirements:
     """Read the question for the requirements above; `documents_with(term)` gives the articles
-    whose text contains a folded, joined term."""
+    whose text contains a folded, joined term, `accented_df(terms)` how many hold each term as
+    written (with its marks; without it, names are looked up folded)."""
     words = list(question.words)
-    known, unknown = _names(words, known_names, vocabulary, question.casual)
+    known, unknown = _names(words, known_names, vocabulary, question.casual, accented_df)
     if not question.vietnamese:
         unknown = unknown or next((place for place, syllables in english_places(question.text)
                                    if not _held(syllables, vocabulary)), "")

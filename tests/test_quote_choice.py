@@ -41,8 +41,8 @@ ARTICLES.append(DENGUE)
 SCHOOL = {"id": "truong-hoc", "title": "86 học sinh nhập viện sau bữa trưa bán trú", "date": "2025-04-13",
           "text": "Trưa 12/4, 86 học sinh Trường Tiểu học Hòa Bình, tỉnh Thanh Hóa có biểu hiện đau bụng, nôn "
                   "sau bữa ăn bán trú. Đến tối cùng ngày, Bệnh viện Đa khoa tỉnh tiếp nhận 52 em, Bệnh viện Nhi "
-                  "Thanh Hóa tiếp nhận 19 em, Trung tâm Y tế huyện tiếp nhận 15 em. Đoàn kiểm tra lấy 250 gram "
-                  "mỗi món ăn để xét nghiệm."}
+                  "Thanh Hóa tiếp nhận 19 em, Trung tâm Y tế huyện tiếp nhận 15 em. Hai em cần thở oxy. Đoàn kiểm "
+                  "tra lấy 250 gram mỗi món ăn để xét nghiệm."}
 ARTICLES.append(SCHOOL)
 RABIES = {"id": "dai", "title": "Yên Bái: một người tử vong vì bệnh dại", "date": "2025-07-02",
           "text": "Một người đàn ông 48 tuổi ở tỉnh Yên Bái đã tử vong vì bệnh dại sau khi bị chó cắn. Từ đầu năm "
@@ -132,13 +132,15 @@ def test_ho_chi_minh_city_is_the_articles_tp_hcm(health_assistant, question):
 @pytest.mark.parametrize("question", ["Đà Nẵng có bao nhiêu ca sốt xuất huyết từ đầu năm?",
                                       "Tỉnh An Giang ghi nhận bao nhiêu ca mắc sởi?",
                                       "Cần Thơ có bao nhiêu ca sởi tử vong?",
+                                      "Bao nhiêu học sinh ở Cần Thơ phải nhập viện?",  # "cần thở" is no "Cần Thơ"
                                       "How many dengue deaths did Singapore record this year?",
                                       "How many measles cases did Thailand report last week?"])
 def test_a_place_no_article_names_is_refused(health_assistant, question):
     """A province or city the articles never name, though its syllables are common words
     ("giang", "thơ"), or standing first in the question, where every word is capitalised, or a
     country an English question names ("Thailand": "Thái Lan"): the dengue or measles figures of
-    another city are no answer."""
+    another city are no answer. A name written with its marks is looked up as written: an article
+    saying pupils "cần thở oxy" (need oxygen) holds no "Cần Thơ"."""
     answer = health_assistant.ask(question)
     assert answer.abstained and not answer.citations, answer.answer
 
