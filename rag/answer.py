@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 from collections.abc import Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
@@ -160,38 +160,50 @@ def terms_of(text: str) -> frozenset[str]:
 
 def _candidates(retrieval: Retrieval) -> list[Candidate]:
     """Every sentence of the retrieved articles that meets the question's requirements, best
-    first. When none counts the unit a "how many" question asks, the question is refused: quoting
-    the sentences that name the unit beside some number (tried) answered the seeds' unanswerable
-    "bao nhiêu vụ lừa đảo … ở Hải Phòng?" with other counts."""
-    needs = retrieval.requirements
-    weights = retrieval.term_weights
-    total = sum(weights.values())
-    shape = _answer_shape(retrieval.parsed)
+    first; from the best article's further passages too when its best ones hold none. When none
+    counts the unit a "how many" question asks, the question is refused: quoting the sentences
+    that name the unit beside some number (tried) answered the seeds' unanswerable "bao nhiêu vụ
+    lừa đảo … ở Hải Phòng?" with other counts."""
     documents = retrieval.documents[:CANDIDATE_DOCUMENTS]
     if not documents:
         return []
     top = documents[0].score
     out: list[Candidate] = []
     for rank, document in enumerate(documents):
-        relevance = float(np.exp(document.score - top))  # 1 for the best document
-        title_terms = terms_of(document.title)
-        for p, passage in enumerate(document.passages):
-            around = weights.keys() & (terms_of(passage.chunk.text) | title_terms)
-            for s, text in enumerate(passage.chunk.sentence_texts()):
-                if len(text.split()) < MIN_WORDS:
-                    continue  # photo credits and captions ("Ảnh: haiphong.gov.vn") answer nothing
-                if not needs.supported_by(text, document.doc_id):
-                    continue  # another city, a deputy's title, no count of what was asked (rag/support.py)
-                found = weights.keys() & with_same_meaning(terms_of(text))  # "chết" finds "tử vong"
-                credit = sum(weights[t] for t in found) + CONTEXT_CREDIT * sum(weights[t] for t in around - found)
-                overlap = credit / total if total else 0.0
-                typed = ANSWER_TYPE_BONUS if shape and shape.search(text) else 0.0
-                extra = OVERLAP_WEIGHT * overlap + DOC_WEIGHT * relevance + typed
-                evidence = float(passage.sentence_dense[s]) + extra
-                score = evidence + PASSAGE_CREDIT * float(passage.dense)
-                gate = float(passage.gate_dense[s]) + extra
-                out.append(Candidate(score, rank, document, p, s, evidence, gate, relevance))
+        found = _document_candidates(retrieval, document, rank, float(np.exp(document.score - top)))
+        if not found and document.further:
+            whole = replace(document, passages=[*document.passages, *document.further], further=[])
+            found = _document_candidates(retrieval, whole, rank, float(np.exp(document.score - top)))
+        out.extend(found)
     out.sort(key=lambda c: -c.score)
+    return out
+
+
+def _document_candidates(retrieval: Retrieval, document: DocumentHit, rank: int, relevance: float) -> list[Candidate]:
+    """The sentences of one article's passages that meet the question's requirements, scored;
+    `relevance` is the article's retrieval score relative to the best article's (1 for it)."""
+    needs = retrieval.requirements
+    weights = retrieval.term_weights
+    total = sum(weights.values())
+    shape = _answer_shape(retrieval.parsed)
+    title_terms = terms_of(document.title)
+    out: list[Candidate] = []
+    for p, passage in enumerate(document.passages):
+        around = weights.keys() & (terms_of(passage.chunk.text) | title_terms)
+        for s, text in enumerate(passage.chunk.sentence_texts()):
+            if len(text.split()) < MIN_WORDS:
+                continue  # photo credits and captions ("Ảnh: haiphong.gov.vn") answer nothing
+            if not needs.supported_by(text, document.doc_id):
+                continue  # another city, a deputy's title, no count of what was asked (rag/support.py)
+            found = weights.keys() & with_same_meaning(terms_of(text))  # "chết" finds "tử vong"
+            credit = sum(weights[t] for t in found) + CONTEXT_CREDIT * sum(weights[t] for t in around - found)
+            overlap = credit / total if total else 0.0
+            typed = ANSWER_TYPE_BONUS if shape and shape.search(text) else 0.0
+            extra = OVERLAP_WEIGHT * overlap + DOC_WEIGHT * relevance + typed
+            evidence = float(passage.sentence_dense[s]) + extra
+            score = evidence + PASSAGE_CREDIT * float(passage.dense)
+            gate = float(passage.gate_dense[s]) + extra
+            out.append(Candidate(score, rank, document, p, s, evidence, gate, relevance))
     return out
 
 

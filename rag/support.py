@@ -80,8 +80,11 @@ MAX_CLASSIFIED_WORDS = 6
 # an English question's "cases" is read as "vụ án" (rag/glossary.py); people asked about are
 # counted as cases too ("bao nhiêu người tử vong" → "2 ca tử vong"), not as incidents ("vụ");
 # patients ("bệnh nhân", "người bệnh") as people and cases; children as "trẻ", "bé", "cháu" or
-# "em", pupils ("học sinh") as "em"; a unit of measure as either spelling ("gam", "gram").
-UNIT_EQUIVALENTS = {"tien": {"dong", "usd", "vnd", "do", "euro", "yen", "bang", "ty", "trieu"},
+# "em", pupils ("học sinh") as "em"; money asked as "kinh phí" in a currency; trips
+# ("chuyến") as "lượt"; a unit of measure as either spelling ("gam", "gram").
+_MONEY = {"dong", "usd", "vnd", "do", "euro", "yen", "bang", "ty", "trieu"}
+UNIT_EQUIVALENTS = {"tien": _MONEY, "kinh": _MONEY,  # "bao nhiêu kinh phí"
+                    "chuyen": {"luot"}, "luot": {"chuyen"},
                     "ca": {"truong", "vu", "nguoi", "benh"}, "truong": {"ca", "vu", "nguoi"}, "vu": {"ca", "truong"},
                     "nguoi": {"ca", "truong", "benh"}, "benh": {"nguoi", "ca", "truong"},
                     "tre": {"be", "chau", "em"}, "be": {"tre", "chau", "em"}, "chau": {"tre", "be", "em"},
@@ -236,8 +239,9 @@ def _starts_number(tokens: _Tokens, i: int, unit: str) -> bool:
 
 
 def _is_date(tokens: _Tokens, i: int) -> bool:
-    """A date counts nothing: "15/12", or a number after a date word ("năm 2024", "ngày 3")."""
-    return "/" in tokens.words[i] or (i > 0 and tokens.words[i - 1] in _DATE_WORDS)
+    """A date counts nothing: "15/12", or a number right after a date word ("năm 2024", "ngày 3";
+    not "Sau hai tháng, 5.128 chị em")."""
+    return "/" in tokens.words[i] or (i > 0 and tokens.words[i - 1] in _DATE_WORDS and tokens.joined(i - 1))
 
 
 def _number_end(tokens: _Tokens, first: int) -> int:
@@ -290,7 +294,8 @@ def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked
 
 
 # Count nouns of two syllables whose first says little alone ("17 bệnh" for "17 bệnh nhân"), folded.
-COMPOUND_UNITS = {("benh", "nhan"), ("benh", "nhi"), ("hoc", "sinh"), ("truong", "hop"), ("nguoi", "benh")}
+COMPOUND_UNITS = {("benh", "nhan"), ("benh", "nhi"), ("hoc", "sinh"), ("truong", "hop"), ("nguoi", "benh"),
+                  ("chi", "em"), ("phu", "nu"), ("tre", "em")}
 
 
 def _compound_end(tokens: _Tokens, at: int) -> int:

@@ -177,3 +177,48 @@ def test_where_someone_lives_is_where_the_article_says_they_reside(health_assist
     assert not answer.abstained and answer.short is not None
     assert answer.short.value == "Nghĩa Lộ", answer.answer
     assert "trú tại" in answer.citations[0].sentence
+
+
+MEASLES_CAMPAIGN = {"id": "soi-gia-lai", "title": "Gia Lai tiêm vắc xin sởi bổ sung cho trẻ", "date": "2025-04-02",
+    "text": (
+             "Trước tình hình số ca mắc sởi tăng nhanh, tỉnh Gia Lai đang triển khai chiến dịch tiêm vắc xin "
+             "sởi bổ sung cho trẻ từ 1 đến 5 tuổi. Từ đầu năm, toàn tỉnh ghi nhận 214 ca nghi mắc sởi, trong "
+             "đó 96 ca dương tính, tập trung ở các huyện vùng sâu.\n\n"
+             "Theo Sở Y tế, phần lớn trẻ mắc sởi chưa được tiêm vắc xin hoặc tiêm chưa đủ hai mũi. Nhiều gia "
+             "đình đi làm rẫy dài ngày, để trẻ ở nhà với ông bà nên bỏ lỡ lịch tiêm chủng thường xuyên.\n\n"
+             "Chiến dịch bắt đầu từ sáng 20/3. Toàn tỉnh có 24.300 trẻ thuộc diện cần tiêm, được Bộ Y tế cấp "
+             "27.000 liều MR. Sau 10 ngày, đã có 18.900 trẻ được tiêm, đạt 78%.\n\n"
+             "Cán bộ y tế thôn bản đi từng nhà vận động, có nơi phải mời già làng cùng đi. Các điểm tiêm lưu "
+             "động được đặt tại nhà văn hóa làng để người dân không phải đi xa.\n\n"
+             "Bác sĩ khuyến cáo phụ huynh đưa trẻ đi tiêm đủ hai mũi vắc xin sởi lúc 9 tháng và 18 tháng tuổi."
+             " Trẻ có biểu hiện sốt, phát ban, ho, chảy nước mũi cần được cách ly và đưa đến cơ sở y tế.\n\n"
+             "Tỉnh đặt mục tiêu hoàn thành chiến dịch tiêm vắc xin sởi trước ngày 30/4, đạt tỷ lệ trên 95% trẻ"
+             " trong diện tiêm.")}
+
+
+@pytest.fixture(scope="module")
+def long_article_assistant(tmp_path_factory, base_settings, embedder):
+    """One article in short passages (64 tokens), so that it spans several."""
+    from dataclasses import replace
+
+    from rag.assistant import Assistant
+    from rag.ingest import ingest
+
+    root = tmp_path_factory.mktemp("long")
+    (root / "articles").mkdir()
+    (root / "articles" / "soi.jsonl").write_text(json.dumps(MEASLES_CAMPAIGN, ensure_ascii=False) + "\n", encoding="utf-8")
+    settings = replace(base_settings.with_index_dir(root / "index"), chunk_tokens=64)
+    ingest([root / "articles"], settings)
+    return Assistant.open(settings=settings)
+
+
+def test_a_count_in_a_further_passage_of_the_best_article_is_found(long_article_assistant):
+    """The passage counting the doses is not among the article's three most like the question;
+    no sentence of those counts "liều", and the question was refused."""
+    question = "Gia Lai được cấp bao nhiêu liều vắc xin sởi?"
+    best = long_article_assistant.retrieve(question).documents[0]
+    assert not any("27.000" in p.chunk.text for p in best.passages)  # the case this test is for
+    assert any("27.000" in p.chunk.text for p in best.further)
+    answer = long_article_assistant.ask(question)
+    assert not answer.abstained and answer.short is not None
+    assert answer.short.value == "27.000", answer.answer

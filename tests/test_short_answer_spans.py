@@ -309,6 +309,7 @@ def test_a_duration_in_english(text, english):
     # A count noun of two syllables is shown whole: "17 bệnh nhân", not "17 bệnh".
     ("Trung tâm cấp cứu nhận bao nhiêu ca sốc nhiệt?", "Trung tâm Cấp cứu đã tiếp nhận 17 bệnh nhân say nắng, sốc nhiệt.",
      "17 bệnh nhân"),
+    ("Bao nhiêu chị em được khám miễn phí?", "Sau gần hai tháng, 5.128 chị em đã được khám miễn phí.", "5.128 chị em"),
     # "nam" before an age is "male", no number of years.
     ("How long did the operation take?", "Bệnh nhân nam 58 tuổi được mổ trong 9 giờ.", "9 giờ"),
 ])

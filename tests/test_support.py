@@ -41,6 +41,10 @@ HAI_PHONG_VICE_CHAIR = "Tại buổi lễ, ông Nguyễn Minh Hùng, Phó Chủ 
     # Patients are cases; a unit of measure is either spelling.
     ("Trung tâm Cấp cứu đã tiếp nhận 17 bệnh nhân say nắng, sốc nhiệt.", "ca", True),
     ("Kíp mổ lấy khoảng 300 gram gan của người cha.", "gam", True),
+    # A date word before a comma dates nothing after it; a budget is money; trips are "lượt".
+    ("Sau gần hai tháng, 5.128 chị em đã được khám miễn phí.", "chi", True),
+    ("Chương trình có tổng kinh phí khoảng 2,6 tỷ đồng.", "kinh", True),
+    ("Trong tháng 9, trung tâm đã xuất xe 1.942 lượt.", "chuyen", True),
     # Patients are people; money may be counted in what it buys.
     ("Trung tâm Y tế huyện Nhơn Trạch tiếp nhận 53 người.", "benh", True),
     ("Trường đại học đã giảm 230 triệu USD cổ phần của mình.", "co", True),
