@@ -68,7 +68,12 @@ PLACES: dict[str, str] = {
     "america": "my", "australia": "uc", "canada": "canada", "brazil": "brazil", "italy": "y",
     "spain": "tay ban nha", "tokyo": "tokyo", "beijing": "bac kinh", "bangkok": "bangkok", "seoul": "seoul",
     "paris": "paris", "london": "london", "new york": "new york", "washington": "washington", "moscow": "moskva",
-    "sydney": "sydney",
+    "sydney": "sydney", "bangladesh": "bangladesh", "pakistan": "pakistan", "nepal": "nepal",
+    "sri lanka": "sri lanka", "egypt": "ai cap", "turkey": "tho nhi ky", "iran": "iran", "iraq": "iraq",
+    "israel": "israel", "saudi arabia": "a rap xe ut", "mexico": "mexico", "argentina": "argentina",
+    "nigeria": "nigeria", "kenya": "kenya", "south africa": "nam phi", "new zealand": "new zealand",
+    "netherlands": "ha lan", "switzerland": "thuy si", "sweden": "thuy dien", "norway": "na uy",
+    "poland": "ba lan", "ukraine": "ukraine", "africa": "chau phi", "europe": "chau au",
 }
 _PLACE_PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in sorted(PLACES, key=len, reverse=True)) + r")\b",
                             re.IGNORECASE)

@@ -134,7 +134,8 @@ def test_ho_chi_minh_city_is_the_articles_tp_hcm(health_assistant, question):
                                       "Cần Thơ có bao nhiêu ca sởi tử vong?",
                                       "Bao nhiêu học sinh ở Cần Thơ phải nhập viện?",  # "cần thở" is no "Cần Thơ"
                                       "How many dengue deaths did Singapore record this year?",
-                                      "How many measles cases did Thailand report last week?"])
+                                      "How many measles cases did Thailand report last week?",
+                                      "How many cholera cases were reported in Bangladesh this year?"])
 def test_a_place_no_article_names_is_refused(health_assistant, question):
     """A province or city the articles never name, though its syllables are common words
     ("giang", "thơ"), or standing first in the question, where every word is capitalised, or a
