@@ -90,6 +90,7 @@ WHICH_NOUNS: dict[str, tuple[str, ...]] = {
     "hospital": ("benh", "vien"), "province": ("tinh",), "district": ("huyen",), "commune": ("xa",),
     "ward": ("phuong",), "city": ("thanh", "pho"), "company": ("cong", "ty"), "institute": ("vien",),
     "school": ("truong",), "university": ("dai", "hoc"), "department": ("so",), "ministry": ("bo",),
+    "drug": ("thuoc",), "medicine": ("thuoc",), "vaccine": ("vac", "xin"),
 }
 _WHICH_PATTERN = re.compile(r"\b(?:which|what) (" + "|".join(WHICH_NOUNS) + r")e?s?\b", re.IGNORECASE)
 

@@ -38,7 +38,7 @@ QUESTION_KINDS = {
     },
     "vi": {
         # "Cục trưởng Cục Y tế dự phòng tên là gì?": a person's name asked by what they are.
-        "person": re.compile(r"\bai\b|\b(?:nguoi|ong|ba|bac si|benh nhan|benh nhi|nguoi benh|nan nhan|chau|be|"
+        "person": re.compile(r"\bai\b|\b(?:nguoi|ong|ba|anh|chi|bac si|benh nhan|benh nhi|nguoi benh|nan nhan|chau|be|tai xe|"
                              r"hoc sinh|nghi pham|doi tuong|giam doc|chu tich|bi thu|truong|"
                              r"tac gia|chuyen gia)\b.*\bten (?:la )?gi\b"),
         "number": re.compile(r"\b(?:bao nhieu|(?<!ngay )(?<!thang )(?<!nam )mấy(?! gio\b))\b"),
@@ -55,7 +55,7 @@ QUESTION_KINDS = {
 # and "tướng nào" "tường nào" (which wall): not listed. Read with names left in, as such titles are
 # capitalised ("Which Vice Chairman …").
 WHICH_PERSON = {
-    "en": re.compile(r"\b(?:which|what) (?:vice |deputy )?(?:minister|chairman|chairwoman|director|secretary|"
+    "en": re.compile(r"\b(?:which|what) (?:vice |deputy |police )?(?:minister|chairman|chairwoman|director|secretary|"
                      r"president|official|officer|general|colonel|commander|leader|governor|mayor|player|person|"
                      r"king|queen|emperor|scientist|author|composer|architect|politician|doctor|physician|surgeon|"
                      r"nurse|lecturer|professor|expert|specialist|spokesman|spokeswoman|spokesperson|manager)\b"),

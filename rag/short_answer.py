@@ -28,7 +28,8 @@ _PERSON_BEFORE = re.compile(r"(?:ông|bà|anh|chị|đồng chí|tướng|tá|ú
                             re.IGNORECASE)
 SURNAMES = {"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho",
             "ngo", "duong", "ly", "luong", "to", "dinh", "trinh", "mai", "cao", "lam", "dao", "doan", "truong",
-            "luu", "chu", "ta", "ha", "kieu", "quach", "thai", "trieu", "van", "tong"}
+            "luu", "chu", "ta", "ha", "kieu", "quach", "thai", "trieu", "van", "tong",
+            "nong", "lo", "siu", "ro", "thao", "sung", "mua"}  # of the ethnic minorities ("Nông Thị Hạnh", "Rơ Châm Tuấn")
 # Capitalised words that start an organisation, a place or a document, not a person.
 _NOT_PERSON_HEADS = {"cong", "bo", "uy", "ubnd", "hdnd", "thanh", "tinh", "quan", "huyen", "xa", "phuong",
                      "dang", "ban", "hoi", "doan", "so", "cuc", "vien", "truong", "nghi", "de", "tet", "le",

@@ -486,9 +486,9 @@ def _count_unit(question: Question) -> str | None:
     counted = english_counted(question.text)
     if counted is None:
         return None
-    if not counted[0] and _MONEY_ASKED.search(question.text):
-        return "tien"  # "How much did the operation cost?": an amount of money
     head = head_equivalent(counted[0])
+    if not head and _MONEY_ASKED.search(question.text):
+        return "tien"  # "How much did the operation cost?": an amount of money
     return head[0] if head else ""
 
 

@@ -56,6 +56,8 @@ from rag.support import requirements
     ("Cháu bé được ghép gan tên là gì?", "person"),
     # "Which doctor" asks a person; "What share of" a rate.
     ("Which doctor heads the pediatrics department?", "person"),
+    ("Which police officer is leading the investigation?", "person"),
+    ("Anh tài xế bị đột quỵ tên gì?", "person"),
     ("What share of people in the district have health insurance?", "number"),
     ("Bệnh nhân qua đời vào thời điểm nào?", "date"),
 ])
@@ -68,7 +70,8 @@ def test_the_question_word_decides_the_kind(text: str, kind: str | None) -> None
     ("Mẫu thuốc được lấy ở tỉnh nào?", ("tinh",)),  # not "ở"
     ("Broncos đã đánh bại đội nào?", ("bai", "doi")),  # the span finder falls back to "đội", then "bại"
     ("Đảng nào thắng cử ở thủ đô?", ("dang",)),
-    ("At which hospital do children with flu share beds?", ("benh", "vien")),  # in the articles' words  # "đảng" (party) is no "đang" (-ing), though both fold to "dang"
+    ("At which hospital do children with flu share beds?", ("benh", "vien")),  # in the articles' words
+    ("Which drug are the patients treated with?", ("thuoc",)),  # "đảng" (party) is no "đang" (-ing), though both fold to "dang"
 ])
 def test_what_a_which_question_names_the_answer_by(text: str, noun: tuple[str, ...]) -> None:
     assert parse_question(text).which_noun == noun

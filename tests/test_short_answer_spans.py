@@ -82,6 +82,8 @@ def test_span_read_from_the_sentence(question, sentence, value):
      "Nhóm nghiên cứu của Đại học Y Dược TP.HCM công bố kết quả về cúm mùa.", None),
     ("Ai là lãnh đạo Sở Y tế được nhắc đến?",
      "Bà Lê Thị Thanh Hà, Phó giám đốc Sở Y tế, cho biết bệnh viện đã tăng thêm giường bệnh.", "Lê Thị Thanh Hà"),
+    # Surnames of the ethnic minorities lead names too.
+    ("Ai được đưa vào viện cấp cứu?", "Nạn nhân Rơ Châm Tuấn được đưa vào viện cấp cứu trong đêm.", "Rơ Châm Tuấn"),
     # A country written before a foreign name is no part of it; "Kim" of "Kim Jong Un" is.
     ("Who is the US president?", "Tổng thống Mỹ Daniel Ortmann hôm qua ký sắc lệnh về giá thuốc.", "Daniel Ortmann"),
     ("Who is the Japanese prime minister?", "Thủ tướng Nhật Bản Hiroshi Tanabe thăm bệnh viện dã chiến.",

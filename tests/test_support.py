@@ -154,6 +154,7 @@ def test_a_question_of_question_words_only_abstains(seed_assistant, question):
     ("Bao nhiêu người ở tỉnh này tử vong?", "nguoi"),
     ("How much did each school lunch cost?", "tien"),                 # what costs is money
     ("How much money did the province spend on vaccines?", "tien"),
+    ("How much would the extra ambulances cost the city?", "tien"),
 ])
 def test_the_unit_a_question_counts(question, unit):
     from rag.question import parse_question
