@@ -94,11 +94,16 @@ _MARKER = re.compile(r"^(?:ngày|năm)\s+", re.IGNORECASE)
 # starts or when it ends takes that side of it, whichever date is the more specific.
 _START_ASKED = re.compile(r"\b(?:bat dau|khoi dau|start|starts|started|begin|begins|began|tu khi nao|tu ngay nao|tu hom nao|"
                           r"tu nam nao|tu bao gio)\b")
-_END_ASKED = re.compile(r"\b(?:ket thuc|cham dut|(?:den|toi) (?:khi nao|ngay nao|hom nao|nam nao|thang nao|bao gio)|end|ends|"
+_END_ASKED = re.compile(r"\b(?:ket thuc|cham dut|xong|hoan thanh|(?:den|toi) (?:khi nao|ngay nao|hom nao|nam nao|thang nao|bao gio)|end|ends|"
                         r"ended|finish|finishes|finished|until (?:when|what|which)|by (?:when|what year))\b")
 _START_BEFORE = re.compile(r"\b(?:từ|from|since)\s+(?:(?:ngày|năm)\s+)?$", re.IGNORECASE)
 _END_BEFORE = re.compile(r"(?:\b(?:đến|tới|until|to|through)\s+(?:(?:ngày|năm)\s+)?|\d\s*[-–]\s*)$", re.IGNORECASE)
 PERIOD_SIDE_BONUS = 1.0
+# What a time of day is the start or the end of, written since the previous time ("Ca mổ bắt đầu
+# lúc 23h05 và kết thúc vào rạng sáng 3/9, khoảng 1h50").
+_TIME_SIDES = {_START_ASKED: re.compile(r"\b(?:bắt đầu|khởi đầu|từ|start|started|began)\b", re.IGNORECASE),
+               _END_ASKED: re.compile(r"\b(?:kết thúc|chấm dứt|xong|hoàn thành|đến|tới|end|ended|finished)\b",
+                                      re.IGNORECASE)}
 # A date right after a document's number dates that document ("Nghị quyết số 45 ngày 24/1/2019",
 # "Thông tư số 30/2018/TT-BYT ngày 30/10/2018"), not the event the article reports.
 _DOCUMENT_NUMBER_BEFORE = re.compile(r"\bsố\s+(\d+)[\w/.-]*,?\s+(?:ngày\s+)?$", re.IGNORECASE)
@@ -567,7 +572,7 @@ def _subsequence(words: list[str], part: tuple[str, ...]) -> bool:
 
 def _dates(sentence: str, question: Question) -> list[_Found]:
     if _TIME_ASKED.search(question.folded_text):
-        return [_Found(m.group(1), m.group(0), m.start(), m.end()) for m in _TIME.finditer(sentence)]
+        return _times(sentence, question)
     taken: list[tuple[int, int]] = []
     out = []
     asked = normalize(question.text)
@@ -613,6 +618,18 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
             if side and side.search(sentence[max(0, m.start(1) - 20):m.start(1)]):
                 bonus += PERIOD_SIDE_BONUS
             out.append(_Found(value, shown, m.start(), m.end(), bonus))
+    return out
+
+
+def _times(sentence: str, question: Question) -> list[_Found]:
+    """Times of day; the side of a period asked (its start or end) favours the time whose own
+    words, since the previous time, say it ("kết thúc … khoảng 1h50" for "xong lúc mấy giờ")."""
+    side = next((words for asked, words in _TIME_SIDES.items() if asked.search(question.folded_text)), None)
+    out, since = [], 0
+    for m in _TIME.finditer(sentence):
+        bonus = PERIOD_SIDE_BONUS if side and side.search(sentence[since:m.start()]) else 0.0
+        out.append(_Found(m.group(1), m.group(0), m.start(), m.end(), bonus))
+        since = m.end()
     return out
 
 
@@ -885,6 +902,13 @@ def question_terms(question: Question, weights: dict[str, float]) -> dict[str, f
     for word in question.folded:
         if word not in STOPWORDS:
             out.setdefault(word, 1.0)
+    for group in SAME_MEANING:  # "ca mổ xong lúc mấy giờ" looks for "kết thúc" beside the time
+        asked = [phrase for phrase in group if _subsequence(question.folded, phrase)]
+        if asked:
+            weight = max(out.get(syllable, 1.0) for syllable in asked[0])
+            for phrase in group:
+                for syllable in phrase:
+                    out.setdefault(syllable, weight)
     return out
 
 

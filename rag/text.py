@@ -122,7 +122,7 @@ def respell_variants(text: str, holds: Callable[[str], bool]) -> str:
 # that writes another ("mấy người chết" → "2 ca tử vong", "sống ở xã nào" → "trú tại xã …").
 SAME_MEANING = [[("chet",), ("tu", "vong"), ("thiet", "mang"), ("qua", "doi")],
                 [("nhap", "vien"), ("nam", "vien"), ("vao", "vien")], [("mac",), ("nhiem",)],
-                [("song",), ("tru",), ("ngu",), ("que",)]]
+                [("song",), ("tru",), ("ngu",), ("que",)], [("xong",), ("ket", "thuc"), ("hoan", "thanh")]]
 _MEANING_GROUP = {"".join(phrase): group for group in SAME_MEANING for phrase in group}
 
 

@@ -296,6 +296,11 @@ def test_a_duration_in_english(text, english):
     ("Khoảng mấy giờ thì công nhân bắt đầu đau bụng?", "Khoảng 14h cùng ngày, nhiều người có biểu hiện đau bụng.",
      "14h"),
     ("Ca mổ kết thúc lúc mấy giờ?", "Ca mổ kéo dài 9 giờ và kết thúc lúc 17 giờ 30 phút.", "17 giờ 30 phút"),
+    # The end of a period asked ("xong") is the time its own words end ("kết thúc … khoảng 2h10").
+    ("ca phẫu thuật xong lúc mấy giờ", "Ca phẫu thuật bắt đầu lúc 22h40 và kết thúc vào rạng sáng hôm sau, khoảng 2h10.",
+     "2h10"),
+    ("Ca phẫu thuật bắt đầu lúc mấy giờ?",
+     "Ca phẫu thuật bắt đầu lúc 22h40 và kết thúc vào rạng sáng hôm sau, khoảng 2h10.", "22h40"),
     ("Đến khi nào tỷ lệ tiêm chủng phải trở lại trên 90%?",
      "Mục tiêu là đến hết quý I năm 2025, tỷ lệ tiêm chủng đầy đủ phải trở lại trên 90%.", "quý I năm 2025"),
     # "tỉnh nào" is answered by a place the article names without "tỉnh".
