@@ -92,7 +92,13 @@ WHICH_NOUNS: dict[str, tuple[str, ...]] = {
     "school": ("truong",), "university": ("dai", "hoc"), "department": ("so",), "ministry": ("bo",),
     "drug": ("thuoc",), "medicine": ("thuoc",), "vaccine": ("vac", "xin"),
 }
-_WHICH_PATTERN = re.compile(r"\b(?:which|what) (" + "|".join(WHICH_NOUNS) + r")e?s?\b", re.IGNORECASE)
+# The noun must head its phrase: a verb, an auxiliary or a preposition follows it ("Which hospital
+# is …", "At which hospital do …", "Which province recorded …"), not another noun ("Which city
+# steering committee …" asks for a committee).
+_WHICH_PATTERN = re.compile(r"\b(?:which|what) (" + "|".join(WHICH_NOUNS) + r")e?s?\b"
+                            r"(?=[?,.]|$| (?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|"
+                            r"in|of|on|at|for|to|from|with|that|treats?|won|led|took|made|gave|got|sent|built|became|"
+                            r"began|held|found|ran|saw|paid|sold|bought|[a-z]+ed)\b)", re.IGNORECASE)
 
 
 def english_which_noun(question: str) -> tuple[str, ...]:
