@@ -35,15 +35,15 @@ NAME_WEIGHT = 0.1
 # Candidates: the dense top-k and the lexical top-k; fusion and sentence scoring run on those
 # only, so a question costs the same on 10k chunks as on 1M. An index this small scores every
 # chunk (exactly what it did before candidates existed).
+DENSE_CANDIDATES = 200
+LEXICAL_CANDIDATES = 200
+SCORE_ALL_UP_TO = 2048
 # How many of the best article's passages are kept: its best `passages_per_document` for quoting,
 # the others (DocumentHit.further) in case those hold no sentence of the kind asked; a long
 # article's answer may sit in a passage less like the question as a whole. Quoting from all of
 # them at once lowered answer-in-quotes on XQuAD-vi's joined articles (vi 0.869 → 0.868, en→vi
 # 0.682 → 0.677).
 BEST_DOCUMENT_PASSAGES = 12
-DENSE_CANDIDATES = 200
-LEXICAL_CANDIDATES = 200
-SCORE_ALL_UP_TO = 2048
 # A word the model knows is one piece of its vocabulary, or a few long ones ("declare|d");
 # gibberish splits into short pieces ("as|d|f|gh": 1.5 characters a piece, "xxx|xx|xxx…": 2.9).
 MIN_CHARS_PER_PIECE = 3.5
@@ -183,13 +183,14 @@ class Retriever:
         order = np.argsort(-fused, kind="stable")
         doc_of = self.store.doc_ids(keys)
         picked: dict[str, list[int]] = {}
+        best = doc_of[order[0]] if len(order) else None
         for i in order:
             doc = picked.get(doc_of[i])
             if doc is None:
                 if len(picked) >= k_documents:
                     continue
                 picked[doc_of[i]] = [int(i)]
-            elif len(doc) < (BEST_DOCUMENT_PASSAGES if doc is next(iter(picked.values())) else passages_per_document):
+            elif len(doc) < (BEST_DOCUMENT_PASSAGES if doc_of[i] == best else passages_per_document):
                 doc.append(int(i))
         shown = [i for positions in picked.values() for i in positions]
         chunks = dict(zip(shown, self.store.chunks(keys[shown])))
