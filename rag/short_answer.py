@@ -227,9 +227,7 @@ def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[s
         while folded and (folded[0] in _NOT_PERSON_HEADS or (len(words[0]) > 1 and words[0].isupper())) \
                 and not (len(folded) >= 3 and folded[0] in SURNAMES):
             words, folded = words[1:], folded[1:]
-        acronyms = next(k for k in range(len(words), -1, -1) if k == 0 or not (len(words[k - 1]) > 1 and words[k - 1].isupper()))
-        if 0 < acronyms < len(words) and all(looks_vietnamese(f) for f in folded[:acronyms]):
-            words, folded = words[:acronyms], folded[:acronyms]  # "Đại học Y Dược TP.HCM": "TP" makes no foreign name
+        words, folded = _without_trailing_acronyms(words, folded)
         if not words or all(f in asked for f in folded):
             continue
         lead = next(i for i, f in enumerate(folded) if f not in asked)
@@ -248,6 +246,17 @@ def _name_runs(sentence: str, question: Question) -> list[tuple[int, int, list[s
         if vietnamese_name or foreign_name or _PERSON_BEFORE.search(sentence[:start]):
             out.append((start, end, words))
     return out
+
+
+def _without_trailing_acronyms(words: list[str], folded: list[str]) -> tuple[list[str], list[str]]:
+    """A run less the acronyms that end it, when the words before them are Vietnamese: "Đại học Y
+    Dược TP.HCM" gives "Y Dược", not a foreign name "Y Dược TP"."""
+    keep = len(words)
+    while keep and len(words[keep - 1]) > 1 and words[keep - 1].isupper():
+        keep -= 1
+    if 0 < keep < len(words) and all(looks_vietnamese(f) for f in folded[:keep]):
+        return words[:keep], folded[:keep]
+    return words, folded
 
 
 _PLACE_SYLLABLES = {syllable for place in PLACES.values() for syllable in place.split()}
