@@ -155,6 +155,9 @@ def build_app(loader: AssistantLoader, feedback: FeedbackLog, concurrency: int =
 
     def answer_steps(session: ChatSession, question: str) -> Iterator[tuple[Any, ...]]:
         for step, messages in enumerate(session.ask(question)):
+            if step and session.turns and session.turns[-1].stopped:
+                return  # Stop was pressed: end here, or the event (and the chat's busy overlay) would
+                # last until the LLM's stream ends, and "regenerate" could not be clicked meanwhile
             answer = session.last_answer()
             # Labels and the emptied box once: typing the next question while this one streams is kept.
             chrome = _chrome(session.language, clear_box=True) if step == 0 else _skips(CHROME_COUNT)
