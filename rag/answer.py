@@ -168,24 +168,27 @@ def _candidates(retrieval: Retrieval) -> list[Candidate]:
     if not documents:
         return []
     top = documents[0].score
+    shape = _answer_shape(retrieval.parsed)
     out: list[Candidate] = []
     for rank, document in enumerate(documents):
-        found = _document_candidates(retrieval, document, rank, float(np.exp(document.score - top)))
+        relevance = float(np.exp(document.score - top))  # 1 for the best document
+        found = _document_candidates(retrieval, shape, document, rank, relevance)
         if not found and document.further:
             whole = replace(document, passages=[*document.passages, *document.further], further=[])
-            found = _document_candidates(retrieval, whole, rank, float(np.exp(document.score - top)))
+            found = _document_candidates(retrieval, shape, whole, rank, relevance)
         out.extend(found)
     out.sort(key=lambda c: -c.score)
     return out
 
 
-def _document_candidates(retrieval: Retrieval, document: DocumentHit, rank: int, relevance: float) -> list[Candidate]:
+def _document_candidates(retrieval: Retrieval, shape: re.Pattern[str] | None, document: DocumentHit, rank: int,
+                         relevance: float) -> list[Candidate]:
     """The sentences of one article's passages that meet the question's requirements, scored;
-    `relevance` is the article's retrieval score relative to the best article's (1 for it)."""
+    `shape` is what an answering sentence looks like (`_answer_shape`), `relevance` the article's
+    retrieval score relative to the best article's (1 for it)."""
     needs = retrieval.requirements
     weights = retrieval.term_weights
     total = sum(weights.values())
-    shape = _answer_shape(retrieval.parsed)
     title_terms = terms_of(document.title)
     out: list[Candidate] = []
     for p, passage in enumerate(document.passages):

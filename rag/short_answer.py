@@ -728,7 +728,8 @@ def _places(sentence: str, question: Question) -> list[_Found]:
     slot = question.asked_at
     verb = next((w for w in reversed(question.folded[:slot]) if w not in STOPWORDS), "") if question.vietnamese else ""
     out = []
-    for start, end in _capitalised_runs(sentence):
+    runs = _capitalised_runs(sentence)
+    for start, end in runs:
         before = sentence[:start]
         previous = _folded_tokens(before)[-1:]
         if not _PLACE_BEFORE.search(before) and not (verb and previous and previous[0][0] == verb):
@@ -738,7 +739,7 @@ def _places(sentence: str, question: Question) -> list[_Found]:
         if all(fold(w.lower()) in asked for w in words):
             continue
         lead = _ADMINISTRATIVE_BEFORE.search(before)
-        address_end = _address_end(sentence, end, lead is not None)
+        address_end = _address_end(sentence, end, lead is not None, dict(runs))
         if address_end > end:  # "thôn Đông Xuyên, xã Đông Phong, huyện Yên Phong": the whole address
             start, end = (lead.start(1) if lead else start), address_end
         out.append(_Found(sentence[start:end], sentence[start:end], start, end))
@@ -750,15 +751,16 @@ _ADMINISTRATIVE_BEFORE = re.compile(rf"\b({_ADMINISTRATIVE})\s+$", re.IGNORECASE
 _NEXT_UNIT = re.compile(rf", ({_ADMINISTRATIVE} )?(?=\w)", re.IGNORECASE)
 
 
-def _address_end(sentence: str, end: int, administrative: bool) -> int:
+def _address_end(sentence: str, end: int, administrative: bool, run_ends: dict[int, int]) -> int:
     """Where an address that goes on from a place name ends: each ", xã …", ", huyện …" after it,
-    and, after a name written with its administrative word, ", Hà Nội" ("quận Hà Đông, Hà Nội")."""
+    and, after a name written with its administrative word, ", Hà Nội" ("quận Hà Đông, Hà Nội").
+    `run_ends` maps where each capitalised run of the sentence starts to where it ends."""
     while (unit := _NEXT_UNIT.match(sentence, end)) is not None:
-        name = next((run for run in _capitalised_runs(sentence) if run[0] == unit.end()), None)
-        if name is None or (unit.group(1) is None and not administrative):
+        name_end = run_ends.get(unit.end())
+        if name_end is None or (unit.group(1) is None and not administrative):
             break
         administrative = unit.group(1) is not None
-        end = name[1]
+        end = name_end
     return end
 
 

@@ -99,25 +99,6 @@ def has_diacritics(text: str) -> bool:
 EXPANSIONS = {"tp": ["thành", "phố"], "tphcm": ["thành", "phố", "hồ", "chí", "minh"], "hcm": ["hồ", "chí", "minh"]}
 
 
-# Words news writes two ways, as (one spelling, the other): a question that spells a word as no
-# article does is searched in the spelling the articles use ("vaccine" for "vắc xin" or the other
-# way round; "bao nhiêu gam" against "320 gram").
-SPELLING_VARIANTS = [("vắc xin", "vaccine"), ("vắc-xin", "vaccine"), ("vi rút", "virus"), ("gam", "gram"),
-                     ("ki lô gam", "kg"), ("ki-lô-gam", "kg"), ("ô xy", "oxy"), ("ô-xy", "oxy")]
-
-
-def respell_variants(text: str, holds: Callable[[str], bool]) -> str:
-    """`text` with each word of SPELLING_VARIANTS the index does not hold in the spelling that it
-    does; `holds` is asked about folded, joined syllables ("vacxin")."""
-    for one, other in SPELLING_VARIANTS:
-        for written, instead in ((one, other), (other, one)):
-            joined, wanted = "".join(folded_syllables(written)), "".join(folded_syllables(instead))
-            pattern = re.compile(rf"(?<!\w){re.escape(written)}(?!\w)", re.IGNORECASE)
-            if pattern.search(text) and not holds(joined) and holds(wanted):
-                text = pattern.sub(instead, text)
-    return text
-
-
 # Words news writes for the same thing, as folded phrases: a question saying one finds the sentence
 # that writes another ("mấy người chết" → "2 ca tử vong", "sống ở xã nào" → "trú tại xã …").
 SAME_MEANING = [[("chet",), ("tu", "vong"), ("thiet", "mang"), ("qua", "doi")],
@@ -148,6 +129,26 @@ def _fold_word(word: str) -> str:
 
 def folded_syllables(text: str) -> list[str]:
     return [_fold_word(w) for w in syllables(text)]
+
+
+# Words news writes two ways, as (one spelling, the other): a question that spells a word as no
+# article does is searched in the spelling the articles use ("vaccine" for "vắc xin" or the other
+# way round; "bao nhiêu gam" against "320 gram").
+SPELLING_VARIANTS = [("vắc xin", "vaccine"), ("vắc-xin", "vaccine"), ("vi rút", "virus"), ("gam", "gram"),
+                     ("ki lô gam", "kg"), ("ki-lô-gam", "kg"), ("ô xy", "oxy"), ("ô-xy", "oxy")]
+# Each spelling, both ways round, as (its pattern, its folded syllables joined, the other, the other's).
+_RESPELLINGS = [(re.compile(rf"(?<!\w){re.escape(written)}(?!\w)", re.IGNORECASE),
+                 "".join(folded_syllables(written)), instead, "".join(folded_syllables(instead)))
+                for one, other in SPELLING_VARIANTS for written, instead in ((one, other), (other, one))]
+
+
+def respell_variants(text: str, holds: Callable[[str], bool]) -> str:
+    """`text` with each word of SPELLING_VARIANTS the index does not hold in the spelling that it
+    does; `holds` is asked about folded, joined syllables ("vacxin")."""
+    for pattern, joined, instead, wanted in _RESPELLINGS:
+        if pattern.search(text) and not holds(joined) and holds(wanted):
+            text = pattern.sub(instead, text)
+    return text
 
 
 # Question and function words (folded) that say nothing about which article answers: left out of
