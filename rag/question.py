@@ -26,7 +26,7 @@ QUESTION_KINDS = {
     "en": {
         "person": re.compile(r"\b(who|whom|whose)\b"),
         "number": re.compile(rf"\b(how many|how much|what percentage|{RATE_QUESTION})\b"),
-        "date": re.compile(r"\b(when|what year|what date|which year|what month|which month|what day|which day|what time)\b"),
+        "date": re.compile(r"\b(when|what year|what dates?|which dates?|which year|what month|which month|what day|which day|what time)\b"),
         "place": re.compile(r"\bwhere\b"),
         "rank": re.compile(r"\b(?:what|which) (?:is the )?(?:military |police )?rank\b"),
         # "How long did the surgery last?"; not "How long is the river?" (a length).
@@ -40,7 +40,9 @@ QUESTION_KINDS = {
         # "Cục trưởng Cục Y tế dự phòng tên là gì?": a person's name asked by what they are.
         "person": re.compile(r"\bai\b|\b(?:nguoi|ong|ba|anh|chi|bac si|benh nhan|benh nhi|nguoi benh|nan nhan|chau|be|tai xe|"
                              r"hoc sinh|nghi pham|doi tuong|giam doc|chu tich|bi thu|truong|"
-                             r"tac gia|chuyen gia)\b.*\bten (?:la )?gi\b"),
+                             r"tac gia|chuyen gia|sinh vien|nam sinh|nu sinh|cong nhan|nong dan|phu nu|san phu|thai phu|"
+                             r"cu ong|cu ba|con trai|con gai|vo|chong|giao vien|dieu duong|y ta|chien si|can bo|nhan vien|"
+                             r"chu)\b.*\bten (?:la )?gi\b"),
         "number": re.compile(r"\b(?:bao nhieu|(?<!ngay )(?<!thang )(?<!nam )mấy(?! gio\b))\b"),
         "date": re.compile(r"\b(khi nao|bao gio|ngay nao|hom nao|hoi nao|nam nao|thang nao|luc nao|thoi gian nao|thoi diem nao|"
                            r"(?:ngay|thang|nam) mấy|mấy gio)\b"),
@@ -67,7 +69,10 @@ QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why
 # Greetings, thanks and politeness (folded): a question of these alone asks the articles nothing.
 SMALL_TALK = {"hello", "hi", "hey", "thanks", "thank", "you", "please", "good", "morning", "afternoon",
               "evening", "night", "bye", "goodbye", "ok", "okay", "xin", "chao", "cam", "on", "tam", "biet",
-              "ban", "oi", "nhe", "nha", "alo", "anh", "chi", "em", "toi", "minh", "yes", "no", "vang", "da"}
+              "ban", "oi", "nhe", "nha", "alo", "anh", "chi", "em", "toi", "minh", "yes", "no", "vang", "da",
+              # "Hi there, how are you today?", "What's up?", "Chào bạn, hôm nay bạn khỏe không?"
+              "there", "today", "going", "doing", "up", "s", "whats", "sup", "yo", "fine", "nice", "meet",
+              "khoe", "hom", "nay", "vui", "gap", "cau", "rat"}
 
 
 @dataclass(frozen=True)

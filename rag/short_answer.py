@@ -23,13 +23,15 @@ _TOKEN = re.compile(r"[\w'’-]+")
 _RANK = re.compile(r"(?:(?:Đại|Thượng|Trung|Thiếu) (?:tướng|tá|úy)|Đại tướng)\s*$")
 _RANK_WORDS = re.compile(r"\b(?:Đại|Thượng|Trung|Thiếu) (?:tướng|tá|úy)\b", re.IGNORECASE)
 # Words before a name that say it is a person: honorifics, ranks, and titles.
-_PERSON_BEFORE = re.compile(r"(?:ông|bà|anh|chị|đồng chí|tướng|tá|úy|giám đốc|chủ tịch|bí thư|bộ trưởng|"
-                            r"thứ trưởng|trưởng|tư lệnh|vua|hoàng đế|giáo sư|tiến sĩ|bác sĩ|nhà \w+)\s*,?\s*$",
-                            re.IGNORECASE)
+# Words before a person's name; a degree may stand between ("bác sĩ CKII Vàng A Dình"). Whole
+# words only: "tỉnh Thanh Hóa" holds no "anh".
+_PERSON_BEFORE = re.compile(r"(?<!\w)(?:ông|bà|anh|chị|đồng chí|tướng|tá|úy|giám đốc|chủ tịch|bí thư|bộ trưởng|"
+                            r"thứ trưởng|trưởng|tư lệnh|vua|hoàng đế|giáo sư|tiến sĩ|bác sĩ|nhà \w+)"
+                            r"(?-i:\s+[A-ZĐ][A-ZĐ.]+)?\s*,?\s*$", re.IGNORECASE)
 SURNAMES = {"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho",
             "ngo", "duong", "ly", "luong", "to", "dinh", "trinh", "mai", "cao", "lam", "dao", "doan", "truong",
             "luu", "chu", "ta", "ha", "kieu", "quach", "thai", "trieu", "van", "tong",
-            "nong", "lo", "siu", "ro", "thao", "sung", "mua"}  # of the ethnic minorities ("Nông Thị Hạnh", "Rơ Châm Tuấn")
+            "nong", "lo", "siu", "ro", "thao", "sung", "mua", "vang", "giang"}  # of the ethnic minorities ("Nông Thị Hạnh", "Rơ Châm Tuấn")
 # Capitalised words that start an organisation, a place or a document, not a person.
 _NOT_PERSON_HEADS = {"cong", "bo", "uy", "ubnd", "hdnd", "thanh", "tinh", "quan", "huyen", "xa", "phuong",
                      "dang", "ban", "hoi", "doan", "so", "cuc", "vien", "truong", "nghi", "de", "tet", "le",
@@ -86,7 +88,7 @@ _TIME = re.compile(r"(?<![\d/.,:])(\d{1,2}(?:h(?:\s?\d{2}(?!\d))?|:\d{2})|(?<=l�
 _NAME_BEFORE = re.compile(r"(?<=\w )(?!(?:January|February|March|April|May|June|July|August|September|October|"
                           r"November|December)\b)[A-ZĐ][\w-]*\s$")
 _YEAR_ASKED = re.compile(r"\b(?:nam nao|nam may|what year|which year)\b")
-_DAY_ASKED = re.compile(r"\b(?:ngay nao|hom nao|ngay may|what date|what day|which day)\b")
+_DAY_ASKED = re.compile(r"\b(?:ngay nao|hom nao|ngay may|what dates?|which dates?|what day|which day)\b")
 _MONTH_ASKED = re.compile(r"\b(?:thang nao|thang may|what month|which month)\b")
 _HAS_MONTH = re.compile(r"tháng|\d[/.-]\d", re.IGNORECASE)
 _MARKER = re.compile(r"^(?:ngày|năm)\s+", re.IGNORECASE)
@@ -107,8 +109,10 @@ _TIME_SIDES = {_START_ASKED: re.compile(r"\b(?:bắt đầu|khởi đầu|từ|s
 # A date right after a document's number dates that document ("Nghị quyết số 45 ngày 24/1/2019",
 # "Thông tư số 30/2018/TT-BYT ngày 30/10/2018"), not the event the article reports.
 _DOCUMENT_NUMBER_BEFORE = re.compile(r"\bsố\s+(\d+)[\w/.-]*,?\s+(?:ngày\s+)?$", re.IGNORECASE)
-_PLACE_BEFORE = re.compile(r"(?:tại|ở|từ|trong|gần|in|at|thuộc|near)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|huyện|xã|phường|"
-                           r"thị trấn|thị xã|thôn|ấp|bản|nước|vùng|miền)\s*)?$",
+# "trú xã Trà Leng", "quê tỉnh Thanh Hóa", "ngụ làng Chư Jú": where a person lives, written
+# without "tại".
+_PLACE_BEFORE = re.compile(r"(?<!\w)(?:tại|ở|từ|trong|gần|in|at|thuộc|near|trú|ngụ|quê)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|"
+                           r"huyện|xã|phường|thị trấn|thị xã|thôn|ấp|bản|làng|buôn|nước|vùng|miền)\s*)?$",
                            re.IGNORECASE)
 
 # A question for a rate whose "how many" names no unit ("Tỷ lệ tiêm chủng là bao nhiêu?", "How
@@ -642,6 +646,16 @@ def _times(sentence: str, question: Question) -> list[_Found]:
     return out
 
 
+def _asks_whole_period(question: Question) -> bool:
+    """Not one side of a period ("bắt đầu khi nào?") nor one moment ("năm nào?", "lúc mấy giờ?")
+    but the whole of a period, or an amount: "trong khoảng thời gian nào?", "từ ngày nào đến ngày
+    nào?", "những năm nào?", "bao nhiêu tiền?"."""
+    folded = question.folded_text
+    if _START_ASKED.search(folded) and _END_ASKED.search(folded):
+        return True
+    return not (_period_side_asked(question) or _TIME_ASKED.search(folded) or _ONE_MOMENT_ASKED.search(folded))
+
+
 def _period_side_asked(question: Question) -> re.Pattern[str] | None:
     """What stands before the side of a period the question asks for: its start or its end."""
     if _START_ASKED.search(question.folded_text):
@@ -746,7 +760,7 @@ def _places(sentence: str, question: Question) -> list[_Found]:
     return out
 
 
-_ADMINISTRATIVE = r"(?:thôn|ấp|bản|tổ|khu phố|xã|phường|thị trấn|thị xã|huyện|quận|thành phố|TP\.?|tỉnh)"
+_ADMINISTRATIVE = r"(?:thôn|ấp|bản|làng|buôn|tổ|khu phố|xã|phường|thị trấn|thị xã|huyện|quận|thành phố|TP\.?|tỉnh)"
 _ADMINISTRATIVE_BEFORE = re.compile(rf"\b({_ADMINISTRATIVE})\s+$", re.IGNORECASE)
 _NEXT_UNIT = re.compile(rf", ({_ADMINISTRATIVE} )?(?=\w)", re.IGNORECASE)
 
@@ -852,6 +866,36 @@ def _name_phrase_end(sentence: str, end: int) -> int:
     return last_capital
 
 
+# What stands before the second end of a range: "từ 150 đến | 250 triệu đồng", "từ ngày 1/6 đến
+# ngày | 10/8", "between 2005 and | 2010", "30 đến | 50 nghìn".
+_RANGE_BEFORE = re.compile(r"(?:(?:\b(?:từ|from)\s+)?(?:(?:ngày|năm)\s+)?\d[\d/.,]*(?:\s+(?:nghìn|ngàn|triệu|tỷ))?\s*"
+                           r"(?:đến|tới|to)\s+|\bbetween\s+\d[\d/.,]*\s+and\s+)(?:(?:ngày|năm)\s+)?$", re.IGNORECASE)
+# "năm nào?", "which year?": one year, not a period; "những năm nào?", "which years?" ask more.
+_ONE_MOMENT_ASKED = re.compile(r"(?<!nhung )(?<!cac )\b(?:nam|ngay|thang|hom) (?:nao|may)\b|\b(?:what|which) (?:year|date|day|month)\b")
+# A change, not a range: "đã tăng từ 415.000 đến 587.000 km vuông", "rose from 2 to 5" (but "tăng
+# 0,3 đến 0,6 °C" is a range of the rise).
+_CHANGE_BEFORE = re.compile(r"\b(?:tăng|giảm|lên|xuống|rose|fell|grew|increased|decreased|dropped|climbed)\s+(?:\w+\s+)?$",
+                            re.IGNORECASE)
+RANGE_REACH = 40  # characters before a span searched for the range's first end
+
+
+def _with_ranges(sentence: str, found: list[_Found]) -> list[_Found]:
+    """A date, count or duration that ends a range answers with the whole range ("từ 150 đến 250
+    triệu đồng", not "250 triệu"); the range's first end is no answer of its own then. Not for a
+    question asking one side of a period (`_period_side_asked`)."""
+    ranged, first_ends = [], []
+    for f in found:
+        m = _RANGE_BEFORE.search(sentence, max(0, f.start - RANGE_REACH), f.start)
+        if m is None or (m.group(0).lower().startswith(("từ", "from")) and
+                         _CHANGE_BEFORE.search(sentence, max(0, m.start() - 20), m.start())):
+            ranged.append(f)
+            continue
+        head = sentence[m.start():f.start]
+        ranged.append(replace(f, value=head + f.value, shown=head + f.shown, start=m.start()))
+        first_ends.append((m.start(), f.start))
+    return [f for f in ranged if not any(s <= f.start and f.end <= e for s, e in first_ends)]
+
+
 def find_span(sentence: str, question: Question, needs: Requirements, terms: dict[str, float],
               context: Sequence[str] = ()) -> _Found | None:
     """The best span of the kind asked in one sentence: nearest the question's words. `context`
@@ -874,6 +918,8 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
         found = _durations(sentence)
     else:
         return None
+    if question.kind in ("date", "number", "duration") and _asks_whole_period(question):
+        found = _with_ranges(sentence, found)
     if not found:
         return None
     tokens = _folded_tokens(sentence)
@@ -968,6 +1014,10 @@ _DECADE = re.compile(r"^những năm (\d{3,4})$", re.IGNORECASE)
 _AGO = re.compile(r"^(.+?) năm trước$", re.IGNORECASE)
 
 
+# A range's two ends as `_with_ranges` writes them: "từ ngày 1/6 đến ngày 10/8", "30 đến 50 nghìn".
+_RANGE_ENDS = re.compile(r"^(?:(từ|from)\s+)?(.+?)\s+(?:đến|tới|to|and)\s+(.+)$", re.IGNORECASE)
+
+
 def _reader_form(span: Span, language: str) -> str:
     """The span as the reader reads it: as written for a Vietnamese reader; for an English one,
     a Vietnamese date in English ("ngày 7 tháng 2 năm 2016" → "7 February 2016"), a number in
@@ -975,6 +1025,10 @@ def _reader_form(span: Span, language: str) -> str:
     common post in English (rag/posts.py). What is measured (`value`) stays as the text writes it."""
     if language != "en":
         return span.shown
+    written = span.shown if span.kind == "date" else span.value
+    if span.kind in ("date", "number", "duration") and (m := _RANGE_ENDS.match(written)):
+        first, second = (_reader_form(replace(span, value=end, shown=end), language) for end in m.group(2, 3))
+        return f"{'from ' if m.group(1) else ''}{first} to {second}"
     if span.kind == "date":
         return english_date(span.shown)
     if span.kind == "number":

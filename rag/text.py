@@ -96,7 +96,8 @@ def has_diacritics(text: str) -> bool:
 
 # Abbreviations written out for lexical matching: "Công an TP Hải Phòng" and "Công an thành phố"
 # are the same words to a reader.
-EXPANSIONS = {"tp": ["thành", "phố"], "tphcm": ["thành", "phố", "hồ", "chí", "minh"], "hcm": ["hồ", "chí", "minh"]}
+EXPANSIONS = {"tp": ["thành", "phố"], "tphcm": ["thành", "phố", "hồ", "chí", "minh"], "hcm": ["hồ", "chí", "minh"],
+              "bv": ["bệnh", "viện"], "bvđk": ["bệnh", "viện", "đa", "khoa"]}
 
 
 # Words news writes for the same thing, as folded phrases: a question saying one finds the sentence

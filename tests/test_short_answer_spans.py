@@ -332,3 +332,72 @@ def test_a_capitalised_syllable_that_starts_a_common_word_is_no_name():
     context = (sentence + " Có 82% người bệnh dùng thẻ bảo hiểm y tế.",)
     assert span_of("Ai là phó giám đốc?", sentence, context) == "Nguyễn Thị Kim Oanh"
     assert span_of("Ai là phó giám đốc?", "Phó giám đốc Hùng cho biết quỹ đã chi 28.500 tỷ đồng.", context) == "Hùng"
+
+
+@pytest.mark.parametrize("question,sentence,value", [
+    # A range answers an amount or a period asked whole; its first end is no answer of its own.
+    ("Một ca phẫu thuật tốn khoảng bao nhiêu tiền?",
+     "Chi phí mỗi ca phẫu thuật dao động từ 80 đến 120 triệu đồng, tùy tình trạng bệnh nhân.", "từ 80 đến 120 triệu"),
+    ("Chiến dịch tiêm chủng diễn ra trong khoảng thời gian nào?",
+     "Chiến dịch tiêm chủng diễn ra từ ngày 3/4 đến ngày 28/4 tại tất cả trạm y tế.", "từ ngày 3/4 đến 28/4"),
+    ("Đợt kiểm tra kéo dài từ ngày nào đến ngày nào?",
+     "Từ ngày 2/5 đến 20/5, đoàn kiểm tra làm việc tại 40 nhà thuốc.", "Từ ngày 2/5 đến 20/5"),
+    ("When did the floods hit the region?", "Lũ lớn xảy ra trong vùng từ năm 1998 đến năm 2001.", "từ năm 1998 đến 2001"),
+    # One side asked: that side alone.
+    ("Đợt kiểm tra bắt đầu từ ngày nào?", "Từ ngày 2/5 đến 20/5, đoàn kiểm tra làm việc tại 40 nhà thuốc.", "2/5"),
+    ("Đợt kiểm tra kết thúc vào ngày nào?", "Từ ngày 2/5 đến 20/5, đoàn kiểm tra làm việc tại 40 nhà thuốc.", "20/5"),
+])
+def test_a_range_is_answered_whole(question, sentence, value):
+    assert span_of(question, sentence) == value
+
+
+@pytest.mark.parametrize("kind,value,shown,english", [
+    ("date", "từ ngày 3/4 đến 28/4", "từ ngày 3/4 đến ngày 28/4", "from 3 April to 28 April"),
+    ("number", "từ 80 đến 120 triệu", "từ 80 đến 120 triệu đồng", "from 80 to 120 million"),
+    ("number", "30 đến 50 nghìn", "30 đến 50 nghìn người", "30 to 50 thousand"),
+])
+def test_an_english_reader_sees_a_range_in_english(kind, value, shown, english):
+    span = Span(value, shown, 1, "doc", "unknown", 1.0, kind)
+    assert short_answer([span], "en").text == f"Short answer: {english} [1]."
+
+
+@pytest.mark.parametrize("question,sentence,value", [
+    # One year asked: the year, not the period; a change from one amount to another is no range.
+    ("In which year was the bridge built?", "Cây cầu được xây dựng từ năm 1998 đến năm 2001 bằng vốn vay.", "1998"),
+    ("Năm nào hội chợ được tổ chức lần đầu?", "Hội chợ được tổ chức hằng năm từ năm 1998 đến năm 2001.", "1998"),
+    ("Diện tích rừng bị mất là bao nhiêu ha?", "Diện tích rừng bị mất đã tăng từ 1.200 đến 1.800 ha mỗi năm.", "1.800"),
+])
+def test_one_moment_or_a_change_is_no_range(question, sentence, value):
+    assert span_of(question, sentence) == value
+
+
+def test_a_rise_may_be_a_range():
+    assert span_of("Mực nước đã tăng bao nhiêu mét?", "Sau trận mưa, mực nước sông đã tăng 1,5 đến 2 mét.") == "1,5 đến 2"
+
+
+@pytest.mark.parametrize("question,sentence,value", [
+    # "tỉnh Thanh Hóa" is a place: no "anh" in "Thanh" makes "Hóa" a person.
+    ("Ai là người bị thương nặng nhất?",
+     "Bệnh viện cho biết chị Trần Thị Mơ (35 tuổi, quê tỉnh Thanh Hóa), người bị thương nặng nhất, đã tỉnh lại.",
+     "Trần Thị Mơ"),
+    # A Hmong name after a doctor's degree.
+    ("Ai là trưởng khoa Nhi?",
+     "Bác sĩ CKI Giàng A Páo, Trưởng khoa Nhi Bệnh viện Đa khoa tỉnh Lào Cai, cho biết có 3 ca mắc.", "Giàng A Páo"),
+    # "Công nhân … tên là gì?" asks a person.
+    ("Công nhân bị ngã từ giàn giáo tên là gì?",
+     "Theo cơ quan chức năng, công nhân bị ngã từ giàn giáo là anh Đỗ Văn Hưng, 27 tuổi, ở Trường Đại học Xây dựng.",
+     "Đỗ Văn Hưng"),
+    # Where someone lives, written without "tại": the whole address.
+    ("Chị Mơ trú ở đâu?", "Chị Lò Thị Mơ (35 tuổi, trú bản Nà Sài, xã Mường Khoa, huyện Tân Uyên) được đưa vào viện.",
+     "bản Nà Sài, xã Mường Khoa, huyện Tân Uyên"),
+])
+def test_people_and_where_they_live(question, sentence, value):
+    assert span_of(question, sentence) == value
+
+
+def test_bv_is_a_hospital():
+    """News readers write "BV" for "bệnh viện": the post asked is held by the hospital's director
+    (it was an organisation "BV" no sentence names, and the question was refused)."""
+    parsed = parse_question("Ai là phó giám đốc BV Đa khoa tỉnh Lào Cai?")
+    needs = requirements(parsed, _Everything(), _Everything(), lambda term: frozenset({"doc"}))
+    assert needs.supported_by("Bác sĩ Giàng A Páo, Phó giám đốc Bệnh viện Đa khoa tỉnh Lào Cai, cho biết có 3 ca.", "doc")

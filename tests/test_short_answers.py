@@ -33,6 +33,22 @@ def test_thirty_questions_of_our_own():
     assert len(NOT_ANSWERED) == 30 and len(set(NOT_ANSWERED)) == 30
 
 
+GREETINGS = ["Hi there, how are you today?", "What's up?", "Good morning, how is it going?",
+             "Chào bạn, hôm nay bạn khỏe không?", "Rất vui được gặp bạn"]
+
+
+@pytest.mark.parametrize("question", GREETINGS)
+def test_a_greeting_is_refused(seed_assistant, question):
+    answer = seed_assistant.ask(question)
+    assert answer.abstained and not answer.citations
+
+
+def test_a_question_with_greeting_words_is_still_a_question():
+    from rag.question import parse_question
+    assert not parse_question("Sức khỏe bệnh nhân hôm nay ra sao?").small_talk_only
+    assert not parse_question("How are the injured doing today?").small_talk_only
+
+
 @pytest.mark.parametrize("question", NOT_ANSWERED, ids=lambda q: q[:40])
 def test_nonsense_off_topic_and_foreign_questions_are_refused(seed_assistant, question):
     answer = seed_assistant.ask(question)
