@@ -401,3 +401,30 @@ def test_bv_is_a_hospital():
     parsed = parse_question("Ai là phó giám đốc BV Đa khoa tỉnh Lào Cai?")
     needs = requirements(parsed, _Everything(), _Everything(), lambda term: frozenset({"doc"}))
     assert needs.supported_by("Bác sĩ Giàng A Páo, Phó giám đốc Bệnh viện Đa khoa tỉnh Lào Cai, cho biết có 3 ca.", "doc")
+
+
+@pytest.mark.parametrize("question,sentence,value", [
+    # The amount as the article gives it: "hơn 200", not "200".
+    ("Bao nhiêu y bác sĩ tham gia ca ghép?", "Hơn 200 y bác sĩ của bệnh viện đã tham gia ca ghép tạng.", "Hơn 200"),
+    ("Bệnh nhân được truyền bao nhiêu ml máu?", "Ca mổ kéo dài 3 tiếng, bệnh nhân được truyền gần 350 ml máu.",
+     "gần 350"),
+    ("Bệnh nhân được truyền bao nhiêu ml máu?", "Ca mổ kéo dài 3 tiếng, bệnh nhân được truyền khoảng 350 ml máu.",
+     "350"),
+])
+def test_an_amount_keeps_its_qualifier(question, sentence, value):
+    assert span_of(question, sentence) == value
+
+
+@pytest.mark.parametrize("kind,value,shown,english", [
+    ("number", "hơn 200", "hơn 200 y bác sĩ", "more than 200"),
+    ("number", "gần 3,5 triệu", "gần 3,5 triệu người", "nearly 3.5 million"),
+])
+def test_an_english_reader_sees_the_qualifier_in_english(kind, value, shown, english):
+    span = Span(value, shown, 1, "doc", "unknown", 1.0, kind)
+    assert short_answer([span], "en").text == f"Short answer: {english} [1]."
+
+
+def test_a_time_and_its_day_asked_together():
+    sentence = "Khoảng 10h ngày 19/8, anh Sáu bị rắn cắn khi đang làm rẫy."
+    assert span_of("Anh Sáu bị rắn cắn lúc mấy giờ, ngày nào?", sentence) == "10h ngày 19/8"
+    assert span_of("Anh Sáu bị rắn cắn lúc mấy giờ?", sentence) == "10h"
