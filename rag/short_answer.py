@@ -31,7 +31,8 @@ _PERSON_BEFORE = re.compile(r"(?<!\w)(?:ông|bà|anh|chị|đồng chí|tướng
 SURNAMES = {"nguyen", "tran", "le", "pham", "hoang", "huynh", "phan", "vu", "vo", "dang", "bui", "do", "ho",
             "ngo", "duong", "ly", "luong", "to", "dinh", "trinh", "mai", "cao", "lam", "dao", "doan", "truong",
             "luu", "chu", "ta", "ha", "kieu", "quach", "thai", "trieu", "van", "tong",
-            "nong", "lo", "siu", "ro", "thao", "sung", "mua", "vang", "giang"}  # of the ethnic minorities ("Nông Thị Hạnh", "Rơ Châm Tuấn")
+            # of the ethnic minorities ("Nông Thị Hạnh", "Rơ Châm Tuấn", "Vàng A Dình")
+            "nong", "lo", "siu", "ro", "thao", "sung", "mua", "vang", "giang"}
 # Capitalised words that start an organisation, a place or a document, not a person.
 _NOT_PERSON_HEADS = {"cong", "bo", "uy", "ubnd", "hdnd", "thanh", "tinh", "quan", "huyen", "xa", "phuong",
                      "dang", "ban", "hoi", "doan", "so", "cuc", "vien", "truong", "nghi", "de", "tet", "le",
@@ -874,9 +875,9 @@ def _name_phrase_end(sentence: str, end: int) -> int:
 
 
 # What stands before the second end of a range: "từ 150 đến | 250 triệu đồng", "từ ngày 1/6 đến
-# ngày | 10/8", "between 2005 and | 2010", "30 đến | 50 nghìn".
-_RANGE_BEFORE = re.compile(r"(?:(?:\b(?:từ|from)\s+)?(?:(?:ngày|năm)\s+)?\d[\d/.,]*(?:\s+(?:nghìn|ngàn|triệu|tỷ))?\s*"
-                           r"(?:đến|tới|to)\s+|\bbetween\s+\d[\d/.,]*\s+and\s+)(?:(?:ngày|năm)\s+)?$", re.IGNORECASE)
+# ngày | 10/8", "30 đến | 50 nghìn".
+_RANGE_BEFORE = re.compile(r"(?:\b(?:từ|from)\s+)?(?:(?:ngày|năm)\s+)?\d[\d/.,]*(?:\s+(?:nghìn|ngàn|triệu|tỷ))?\s*"
+                           r"(?:đến|tới|to)\s+(?:(?:ngày|năm)\s+)?$", re.IGNORECASE)
 # "năm nào?", "which year?": one year, not a period; "những năm nào?", "which years?" ask more.
 _ONE_MOMENT_ASKED = re.compile(r"(?<!nhung )(?<!cac )\b(?:nam|ngay|thang|hom) (?:nao|may)\b|\b(?:what|which) (?:year|date|day|month)\b")
 # A change, not a range: "đã tăng từ 415.000 đến 587.000 km vuông", "rose from 2 to 5" (but "tăng
@@ -1046,7 +1047,7 @@ QUALIFIERS = {"hơn": "more than", "gần": "nearly", "trên": "over", "dưới"
               "tối đa": "at most", "tới": "up to", "lên tới": "up to"}
 _QUALIFIER = re.compile(r"^(hơn|gần|trên|dưới|ít nhất|tối đa|lên tới|tới)\s+", re.IGNORECASE)
 # A range's two ends as `_with_ranges` writes them: "từ ngày 1/6 đến ngày 10/8", "30 đến 50 nghìn".
-_RANGE_ENDS = re.compile(r"^(?:(từ|from)\s+)?(.+?)\s+(?:đến|tới|to|and)\s+(.+)$", re.IGNORECASE)
+_RANGE_ENDS = re.compile(r"^(?:(từ|from)\s+)?(.+?)\s+(?:đến|tới|to)\s+(.+)$", re.IGNORECASE)
 
 
 def _reader_form(span: Span, language: str) -> str:
