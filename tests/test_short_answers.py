@@ -90,7 +90,7 @@ def test_who_gets_both_directors_first_with_dates_and_no_vice_chairman(seed_assi
     # "Giáp Thìn 2024" names the holiday; the day of the launch answers.
     ("Khi nào Công an Hà Nội ra quân Tết Giáp Thìn?", "18/12"),
     # The article counts "2.000 lượt kỳ họp/cuộc họp, sự kiện": this was refused.
-    ("Công an Hà Nội đã bảo vệ an toàn bao nhiêu sự kiện?", "2.000"),
+    ("Công an Hà Nội đã bảo vệ an toàn bao nhiêu sự kiện?", "trên 2.000"),  # the article says "over 2,000"
     ("What rank does Deputy Minister Nguyen Duy Ngoc hold?", "Thượng tướng Nguyễn Duy Ngọc"),
     # The name after the title is no organisation the quote must name ("Thứ trưởng Bộ …").
     ("Quân hàm của Thứ trưởng Nguyễn Duy Ngọc là gì?", "Thượng tướng Nguyễn Duy Ngọc"),
