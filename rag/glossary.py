@@ -34,6 +34,23 @@ GLOSSARY: dict[str, str] = {
     "department of health": "so y te", "health department": "so y te", "health insurance": "bao hiem y te",
     "social security": "bao hiem xa hoi", "children": "tre", "workers": "cong nhan", "surgery": "phau thuat",
     "money": "tien",
+    "admitted": "nhap vien", "discharged": "xuat vien", "emergency": "cap cuu", "ambulance": "cap cuu",
+    "intensive care": "hoi suc", "ventilator": "tho may", "doctor": "bac si", "doctors": "bac si",
+    "nurse": "dieu duong", "nurses": "dieu duong", "treatment": "dieu tri", "treated": "dieu tri",
+    "infected": "nhiem", "infection": "nhiem", "symptoms": "trieu chung", "fever": "sot", "cancer": "ung thu",
+    "stroke": "dot quy", "heart": "tim", "kidney": "than", "liver": "gan", "lung": "phoi", "blood": "mau",
+    "transplant": "ghep", "donor": "hien", "organ": "tang", "organs": "tang", "brain-dead": "chet nao",
+    "tuberculosis": "lao", "malaria": "sot ret", "diphtheria": "bach hau", "influenza": "cum", "flu": "cum",
+    "vaccine": "vac xin", "vaccines": "vac xin", "vaccinated": "tiem", "injection": "tiem", "screening": "sang loc",
+    "medicine": "thuoc", "pharmacy": "nha thuoc", "snake": "ran", "bitten": "can", "burns": "bong",
+    "injured": "bi thuong", "wounded": "bi thuong", "pupils": "hoc sinh", "school": "truong", "teacher": "giao vien",
+    "father": "bo", "mother": "me", "son": "con trai", "daughter": "con gai", "wife": "vo", "husband": "chong",
+    "family": "gia dinh", "suspect": "nghi pham", "victim": "nan nhan", "victims": "nan nhan", "court": "toa an",
+    "sentenced": "tuyen phat", "prison": "tu", "robbery": "cuop", "theft": "trom", "murder": "giet",
+    "seized": "thu giu", "investigation": "dieu tra", "prosecuted": "khoi to", "detained": "tam giu",
+    "fined": "xu phat", "highway": "quoc lo", "motorbike": "xe may", "truck": "xe tai", "driver": "tai xe",
+    "drowning": "duoi nuoc", "drowned": "duoi nuoc", "flood": "lu", "storm": "bao", "rescued": "cuu",
+    "company": "cong ty", "cost": "chi phi", "price": "gia", "budget": "kinh phi", "election": "bau cu",
 }
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
 _PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b", re.IGNORECASE)

@@ -223,3 +223,16 @@ def test_a_count_in_a_further_passage_of_the_best_article_is_found(long_article_
     answer = long_article_assistant.ask(question)
     assert not answer.abstained and answer.short is not None
     assert answer.short.value == "27.000", answer.answer
+
+
+def test_an_english_question_finds_the_victims_commune(health_assistant):
+    """"victim" is "nạn nhân" and the like in the glossary of news words: the sentence naming where
+    the rabies patient lived is quoted (no short answer came before)."""
+    answer = health_assistant.ask("Which commune did the rabies victim live in?")
+    assert answer.short is not None and answer.short.value == "Nghĩa Lộ", answer.answer
+
+
+def test_an_english_count_of_what_no_article_counts_is_refused(health_assistant):
+    """"doctors" is "bác sĩ": no sentence counts doctors, so the question is refused (it was
+    answered with the patients' count)."""
+    assert health_assistant.ask("How many doctors treated the patients after the wedding?").abstained
