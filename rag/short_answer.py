@@ -129,6 +129,9 @@ RATE_BONUS = 1.0
 # ca tử vong", "How many dengue deaths": "12.345 ca sốt xuất huyết", not "2 ca tử vong") is passed
 # over, even in a better-ranked sentence (0.1 of a sentence score, SPAN_FIT in rag/answer.py).
 OTHER_COUNT_PENALTY = 2.0
+# A count of a part of what was asked ("2 ca sốt rét ác tính" for "bao nhiêu ca sốt rét") is passed
+# over for one of the whole in the same sentence.
+PART_COUNT_PENALTY = 1.0
 _NEXT_WORDS = re.compile(r"[ \t]+(\w+)(?:[ \t]+(\w+))?(?:[ \t]+(\w+))?")
 
 LABELS = {
@@ -685,8 +688,12 @@ def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Fo
                 re.search(rf"(?<![\d.,]){re.escape(value)}(?![\d.,]*\d)", asked):
             continue  # a number the question itself gives ("in 2015"), unless it counts what was asked
         percentage = value.endswith("%") or _PER_CENT_AFTER.match(sentence, end) is not None
-        against = OTHER_COUNT_PENALTY if needs.count_unit and not percentage and \
-            _counts_something_else(sentence, start, shown, described) else 0.0
+        against = 0.0
+        if needs.count_unit and not percentage:
+            if _counts_something_else(sentence, start, shown, described):
+                against = OTHER_COUNT_PENALTY
+            elif _counts_part_of_it(sentence, start, shown, described, set(question.folded)):
+                against = PART_COUNT_PENALTY
         out.append(_Found(value, shown, start, end, RATE_BONUS if rate and percentage else 0.0, against=against))
     return out
 
@@ -705,6 +712,19 @@ def _counts_something_else(sentence: str, start: int, shown: str, described: set
     if not first or not first.islower() or is_stopword(first) or not looks_vietnamese(fold(first)):
         return False  # a digit, a function word, a foreign word ("cacbon" for "carbon")
     return not described & {fold(w.lower()) for w in following.groups() if w}
+
+
+def _counts_part_of_it(sentence: str, start: int, shown: str, described: set[str], asked: set[str]) -> bool:
+    """Does the unit shown, holding all the question says of what it counts, go on with a
+    lower-case word the question does not say ("2 ca sốt rét ác tính" for "bao nhiêu ca sốt rét",
+    beside "286 ca mắc sốt rét")? Then it counts a part of what was asked."""
+    end = sentence.find(shown, start) + len(shown)
+    if not described or not described <= set(folded_syllables(shown)) or end < len(shown):
+        return False
+    following = _NEXT_WORDS.match(sentence, end)
+    first = following and following.group(1)
+    return bool(first) and first.islower() and not is_stopword(first) and looks_vietnamese(fold(first)) and \
+        fold(first) not in asked
 
 
 def _described(question: Question) -> set[str]:

@@ -428,3 +428,10 @@ def test_a_time_and_its_day_asked_together():
     sentence = "Khoảng 10h ngày 19/8, anh Sáu bị rắn cắn khi đang làm rẫy."
     assert span_of("Anh Sáu bị rắn cắn lúc mấy giờ, ngày nào?", sentence) == "10h ngày 19/8"
     assert span_of("Anh Sáu bị rắn cắn lúc mấy giờ?", sentence) == "10h"
+
+
+def test_a_count_of_a_part_gives_way_to_the_whole():
+    """"3 ca sốt rét ác tính" counts the severe cases only: the question asks them all."""
+    sentence = ("Sáng 5/9, ông Trần Văn Hải, Giám đốc CDC tỉnh Kon Tum, cho biết 7 tháng đầu năm toàn tỉnh ghi nhận "
+                "310 ca mắc sốt rét, tăng 95% so với cùng kỳ năm trước, trong đó có 3 ca sốt rét ác tính.")
+    assert span_of("Kon Tum có bao nhiêu ca sốt rét?", sentence) == "310"
