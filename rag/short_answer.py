@@ -108,6 +108,12 @@ PERIOD_SIDE_BONUS = 1.0
 _TIME_SIDES = {_START_ASKED: re.compile(r"\b(?:bắt đầu|khởi đầu|từ|start|started|began)\b", re.IGNORECASE),
                _END_ASKED: re.compile(r"\b(?:kết thúc|chấm dứt|xong|hoàn thành|đến|tới|end|ended|finished)\b",
                                       re.IGNORECASE)}
+# "Tối 7/10, Bệnh viện Trung ương Huế cho biết …": a date opening a clause whose verb is a
+# report dates the report, not what it reports; a question for when something happened takes
+# another quote's date over it (unless it asks when it was said or announced).
+_REPORTED_AFTER = re.compile(r",\s[^.;:]{0,120}?\b(?:cho biết|cho hay|thông tin|thông báo|xác nhận)\b", re.IGNORECASE)
+_REPORTING_ASKED = re.compile(r"\b(?:cho biet|cho hay|thong tin|thong bao|xac nhan|cong bo|announce[ds]?|reported|said|say)\b")
+REPORTING_DATE_PENALTY = 2.0
 # A date right after a document's number dates that document ("Nghị quyết số 45 ngày 24/1/2019",
 # "Thông tư số 30/2018/TT-BYT ngày 30/10/2018"), not the event the article reports.
 _DOCUMENT_NUMBER_BEFORE = re.compile(r"\bsố\s+(\d+)[\w/.-]*,?\s+(?:ngày\s+)?$", re.IGNORECASE)
@@ -174,6 +180,7 @@ class _Found:
     bonus: float = 0.0
     fit: float = 0.0      # how closely the question's words surround it (set by find_span)
     against: float = 0.0  # how plainly it is something else than asked ("12.345 ca sốt xuất huyết")
+    reported: bool = False  # a date of a report ("Tối 7/10, Bệnh viện … cho biết"): see _REPORTED_AFTER
 
 
 def _capitalised(word: str) -> bool:
@@ -635,7 +642,8 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
                 bonus = 0.1 * (len(_DATE_PATTERNS) - rank)
             if side and side.search(sentence[max(0, m.start(1) - 20):m.start(1)]):
                 bonus += PERIOD_SIDE_BONUS
-            out.append(_Found(value, shown, m.start(), m.end(), bonus))
+            reported = bool(_REPORTED_AFTER.match(sentence, m.end())) and not _REPORTING_ASKED.search(question.folded_text)
+            out.append(_Found(value, shown, m.start(), m.end(), bonus, reported=reported))
     return out
 
 
@@ -995,7 +1003,10 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
         return f.bonus - f.against + total / 10
     fits = [closeness(f) for f in found]
     best = max(range(len(found)), key=fits.__getitem__)
-    return replace(found[best], fit=fits[best])
+    # A report's date is still the best of its own sentence ("Tối 20/6, … cho biết bé Minh … đã được
+    # xuất viện": no other date says when), but the date of another quote outranks it.
+    penalty = REPORTING_DATE_PENALTY if found[best].reported else 0.0
+    return replace(found[best], fit=fits[best] - penalty, against=found[best].against + penalty)
 
 
 def question_terms(question: Question, weights: dict[str, float]) -> dict[str, float]:

@@ -236,3 +236,34 @@ def test_an_english_count_of_what_no_article_counts_is_refused(health_assistant)
     """"doctors" is "bác sĩ": no sentence counts doctors, so the question is refused (it was
     answered with the patients' count)."""
     assert health_assistant.ask("How many doctors treated the patients after the wedding?").abstained
+
+
+ORGAN_DONATION = {"id": "ghep", "title": "Ghép thận từ người hiến chết não", "date": "2025-10-08",
+                  "text": "Tối 7/10, Bệnh viện Đa khoa tỉnh cho biết đã hoàn tất ca ghép thận từ người hiến chết não là "
+                          "anh Trần Minh Khoa, 24 tuổi, công nhân một nhà máy gạch. Trên đường đi làm về vào tối 2/10, "
+                          "anh Khoa bị xe tải tông, chấn thương sọ não nặng. Gia đình anh đồng ý hiến tạng để cứu "
+                          "những người bệnh đang chờ ghép."}
+
+
+@pytest.fixture(scope="module")
+def donation_assistant(tmp_path_factory, base_settings, embedder):
+    from rag.assistant import Assistant
+    from rag.ingest import ingest
+
+    root = tmp_path_factory.mktemp("donation")
+    (root / "articles").mkdir()
+    (root / "articles" / "ghep.jsonl").write_text(json.dumps(ORGAN_DONATION, ensure_ascii=False) + "\n",
+                                                  encoding="utf-8")
+    settings = base_settings.with_index_dir(root / "index")
+    ingest([root / "articles"], settings)
+    return Assistant.open(settings=settings)
+
+
+@pytest.mark.parametrize("question,value", [("Anh Trần Minh Khoa, người hiến thận, bị tai nạn khi nào?", "2/10"),
+                                            ("Người hiến chết não bị xe tải tông khi nào?", "2/10"),
+                                            ("Bệnh viện cho biết đã ghép thận xong khi nào?", "7/10")])
+def test_the_date_of_a_report_is_not_the_date_of_what_it_reports(donation_assistant, question, value):
+    """"Tối 7/10, Bệnh viện … cho biết" dates the report; the accident has its own date in the next
+    sentence (the report's date, in the sentence more like the question, was the answer)."""
+    answer = donation_assistant.ask(question)
+    assert answer.short is not None and answer.short.value == value, answer.answer
