@@ -137,6 +137,8 @@ class Question:
         asks no count."""
         text = _kind_text(self.words)
         match = QUESTION_KINDS["vi"]["number"].search(text)
+        if match is None and self.kind == "number" and self.written_in == "vi":
+            match = _count_statement(self.words, text)  # "Số đội tiêm lưu động …"
         return None if match is None else self.words[len(text[:match.end()].split()):]
 
     @property
@@ -243,8 +245,24 @@ def question_word_position(words: tuple[Word, ...], written_in: str) -> tuple[in
     plain = " ".join(w.syllable for w in words)  # one word for each of `text`
     found += [(len(plain[:m.start()].split()), "person") for m in WHICH_PERSON[written_in].finditer(plain)]
     if not found:
-        return None
+        statement = _count_statement(words, text) if written_in == "vi" else None
+        return (len(statement.group(0).split()) - 1, "number") if statement else None
     return min(found, key=lambda f: (f[0], f[1] is None))
+
+
+# A count typed as a search rather than asked ("Số đội tiêm lưu động ở Mường Nhé", "số lượng ca
+# mắc sởi"): the words after "số" are what is counted. Not "số điện thoại", nor "Số nguyên tố …
+# nào?" or "Số liệu … là gì?", which ask a thing.
+_COUNT_STATEMENT = re.compile(r"^(?:tong )?(?:so luong|so)(?= )(?! (?:dien thoai|hieu|tai khoan|phan|hoa|lieu|nguyen)\b)")
+
+
+def _count_statement(words: tuple[Word, ...], text: str) -> re.Match[str] | None:
+    """`_COUNT_STATEMENT` in a question with no "nào" or "gì", whose "số" is written so ("Sở Y tế"
+    folds to it too)."""
+    written = [w.written.lower() for w in words[:2]]
+    if "số" not in written or {"nao", "gi"} & {w.syllable for w in words}:
+        return None
+    return _COUNT_STATEMENT.match(text)
 
 
 def which_noun(words: tuple[Word, ...]) -> tuple[str, ...]:

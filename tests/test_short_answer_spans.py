@@ -435,3 +435,18 @@ def test_a_count_of_a_part_gives_way_to_the_whole():
     sentence = ("Sáng 5/9, ông Trần Văn Hải, Giám đốc CDC tỉnh Kon Tum, cho biết 7 tháng đầu năm toàn tỉnh ghi nhận "
                 "310 ca mắc sốt rét, tăng 95% so với cùng kỳ năm trước, trong đó có 3 ca sốt rét ác tính.")
     assert span_of("Kon Tum có bao nhiêu ca sốt rét?", sentence) == "310"
+
+
+@pytest.mark.parametrize("question,sentence,value", [
+    # A count typed as a search, not asked: what follows "số" is counted.
+    ("Số đội tiêm lưu động của huyện", "Huyện huy động 36 đội tiêm lưu động, mỗi đội có 2 bác sĩ.", "36"),
+    ("số lượng ca mắc sởi ở Hà Nội năm nay", "Năm nay, Hà Nội ghi nhận 312 ca mắc sởi tại 18 quận, huyện.", "312"),
+])
+def test_a_count_typed_as_a_search(question, sentence, value):
+    assert span_of(question, sentence) == value
+
+
+@pytest.mark.parametrize("question", ["Số điện thoại đường dây nóng của Sở Y tế", "Sở Y tế tỉnh cấp thuốc cho bệnh viện",
+                                      "Số nguyên tố nhỏ nhất là số nào?"])
+def test_other_words_with_so_ask_no_count(question):
+    assert parse_question(question).kind != "number"
