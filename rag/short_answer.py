@@ -111,7 +111,12 @@ _TIME_SIDES = {_START_ASKED: re.compile(r"\b(?:bắt đầu|khởi đầu|từ|s
 # "Tối 7/10, Bệnh viện Trung ương Huế cho biết …": a date opening a clause whose verb is a
 # report dates the report, not what it reports; a question for when something happened takes
 # another quote's date over it (unless it asks when it was said or announced).
-_REPORTED_AFTER = re.compile(r",\s[^.;:]{0,120}?\b(?:cho biết|cho hay|thông tin|thông báo|xác nhận)\b", re.IGNORECASE)
+_REPORTED_AFTER = re.compile(r",\s[^.;:]{0,120}?\b(?:cho biết|cho hay|xác nhận)\b", re.IGNORECASE)
+_LEDE_BEFORE = re.compile(r"^\W*(?:(?:khoảng|vào)\s+)?(?:\d{1,2}h\d{0,2}\s+)?(?:(?:rạng sáng|sáng|trưa|chiều|tối|đêm|ngày)\s+)?$",
+                          re.IGNORECASE)  # the date opens the sentence: "Tối 7/10, …"
+# "(SN 1987)", "sinh năm 1990": a birth year answers only a question about a birth.
+_BIRTH_YEAR_BEFORE = re.compile(r"\b(?:SN|sinh năm)\s*$", re.IGNORECASE)
+_BIRTH_ASKED = re.compile(r"\b(?:sinh|born|birth)\b")
 _REPORTING_ASKED = re.compile(r"\b(?:cho biet|cho hay|thong tin|thong bao|xac nhan|cong bo|announce[ds]?|reported|said|say)\b")
 REPORTING_DATE_PENALTY = 2.0
 # A date right after a document's number dates that document ("Nghị quyết số 45 ngày 24/1/2019",
@@ -642,7 +647,11 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
                 bonus = 0.1 * (len(_DATE_PATTERNS) - rank)
             if side and side.search(sentence[max(0, m.start(1) - 20):m.start(1)]):
                 bonus += PERIOD_SIDE_BONUS
-            reported = bool(_REPORTED_AFTER.match(sentence, m.end())) and not _REPORTING_ASKED.search(question.folded_text)
+            if _BIRTH_YEAR_BEFORE.search(sentence[max(0, m.start(1) - 12):m.start(1)]) and \
+                    not _BIRTH_ASKED.search(question.folded_text):
+                continue  # "Nguyễn Hữu Phước (SN 1987)" says nothing of when
+            reported = bool(_LEDE_BEFORE.match(sentence[:m.start()]) and _REPORTED_AFTER.match(sentence, m.end())) and \
+                not _REPORTING_ASKED.search(question.folded_text)
             out.append(_Found(value, shown, m.start(), m.end(), bonus, reported=reported))
     return out
 

@@ -450,3 +450,9 @@ def test_a_count_typed_as_a_search(question, sentence, value):
                                       "Số nguyên tố nhỏ nhất là số nào?"])
 def test_other_words_with_so_ask_no_count(question):
     assert parse_question(question).kind != "number"
+
+
+def test_a_birth_year_answers_only_a_birth():
+    sentence = "Toàn là nghi phạm sát hại anh Phước (SN 1987), tài xế xe ôm ở xã Cát Hanh."
+    assert span_of("Nghi phạm bị bắt khi nào?", sentence) is None
+    assert span_of("Anh Phước sinh năm nào?", sentence) == "1987"
