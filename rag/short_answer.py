@@ -47,8 +47,14 @@ _THING_HEADS = {"bien", "song", "nui", "vinh", "cang"}
 # The same, written: prizes, markets, roads, bridges, temples, religions ("Giải Nobel", "Chợ Bến
 # Thành", "Đường Láng"), whose folded forms are also surnames (Dương, Đào) or common syllables.
 _WRITTEN_THING_HEADS = {"Giải", "Chợ", "Đường", "Cầu", "Chùa", "Đền", "Đạo", "Sân"}
-# Words right before a place name ("TP Hà Nội", "tỉnh Hà Giang", "thị xã Sơn Tây").
-_PLACE_WORD_BEFORE = re.compile(r"\b(?:thành phố|tỉnh|TP\.?|quận|huyện|thị xã|xã|phường|thị trấn)\s*$", re.IGNORECASE)
+# Administrative words written right before a place's name ("TP Hà Nội", "tỉnh Hà Giang", "thị
+# xã Sơn Tây", "xã Trà Leng", "bản Nà Sài"); an address also runs on over "tổ" ("tổ 5, phường …").
+# Villages in lower case only: "Nhật Bản Hiroshi Tanabe" is no "bản Hiroshi".
+ADMINISTRATIVE_WORDS = ("thành phố", r"TP\.?", "tỉnh", "quận", "huyện", "thị xã", "xã", "phường", "thị trấn",
+                        "(?-i:thôn|ấp|bản|làng|buôn|khu phố)")
+_ADMINISTRATIVE = "(?:" + "|".join(ADMINISTRATIVE_WORDS) + ")"
+_ADDRESS_UNIT = "(?:" + "|".join((*ADMINISTRATIVE_WORDS, "tổ")) + ")"
+_PLACE_WORD_BEFORE = re.compile(rf"\b{_ADMINISTRATIVE}\s*$", re.IGNORECASE)
 _ENGLISH_THING_HEADS = {"The", "Fort", "Lake", "Mount", "Cape", "Port", "St"}
 # "Tỉnh nào", "huyện nào"…: an administrative place, answered by a place name (after "ở", "từ"…)
 # when the article does not write the noun before it. Not "nước nào", "quốc gia nào": a city
@@ -124,9 +130,8 @@ REPORTING_DATE_PENALTY = 2.0
 _DOCUMENT_NUMBER_BEFORE = re.compile(r"\bsố\s+(\d+)[\w/.-]*,?\s+(?:ngày\s+)?$", re.IGNORECASE)
 # "trú xã Trà Leng", "quê tỉnh Thanh Hóa", "ngụ làng Chư Jú": where a person lives, written
 # without "tại".
-_PLACE_BEFORE = re.compile(r"(?<!\w)(?:tại|ở|từ|trong|gần|in|at|thuộc|near|trú|ngụ|quê)\s+(?:(?:thành phố|tỉnh|TP\.?|quận|"
-                           r"huyện|xã|phường|thị trấn|thị xã|thôn|ấp|bản|làng|buôn|nước|vùng|miền)\s*)?$",
-                           re.IGNORECASE)
+_PLACE_BEFORE = re.compile(rf"(?<!\w)(?:tại|ở|từ|trong|gần|in|at|thuộc|near|trú|ngụ|quê)\s+"
+                           rf"(?:(?:{_ADMINISTRATIVE}|nước|vùng|miền)\s*)?$", re.IGNORECASE)
 
 # A question for a rate whose "how many" names no unit ("Tỷ lệ tiêm chủng là bao nhiêu?", "How
 # much of … in percent?"): its answer is most often a percentage, so one outranks the other
@@ -805,9 +810,8 @@ def _places(sentence: str, question: Question) -> list[_Found]:
     return out
 
 
-_ADMINISTRATIVE = r"(?:thôn|ấp|bản|làng|buôn|tổ|khu phố|xã|phường|thị trấn|thị xã|huyện|quận|thành phố|TP\.?|tỉnh)"
-_ADMINISTRATIVE_BEFORE = re.compile(rf"\b({_ADMINISTRATIVE})\s+$", re.IGNORECASE)
-_NEXT_UNIT = re.compile(rf", ({_ADMINISTRATIVE} )?(?=\w)", re.IGNORECASE)
+_ADMINISTRATIVE_BEFORE = re.compile(rf"\b({_ADDRESS_UNIT})\s+$", re.IGNORECASE)
+_NEXT_UNIT = re.compile(rf", ({_ADDRESS_UNIT} )?(?=\w)", re.IGNORECASE)
 
 
 def _address_end(sentence: str, end: int, administrative: bool, run_ends: dict[int, int]) -> int:
