@@ -325,6 +325,8 @@ def _unit_in_phrase(tokens: _Tokens, classifier: int, unit: str) -> int | None:
         if i + 1 >= len(tokens.words) or tokens.gap(i) not in (" ", "/", ", ") or tokens.words[i + 1][0].isdigit():
             return None  # another number counts what follows it
         i += 1
+        if is_stopword(tokens.words[i]):
+            return None  # "1 triệu đồng tại các điểm tiêm dịch vụ": the phrase ended at "tại"
         if _is_unit(tokens.words[i], unit):
             return i
         if tokens.gap(i - 1) == ", ":

@@ -48,6 +48,8 @@ HAI_PHONG_VICE_CHAIR = "Tại buổi lễ, ông Nguyễn Minh Hùng, Phó Chủ 
     # Patients are people; money may be counted in what it buys.
     ("Trung tâm Y tế huyện Nhơn Trạch tiếp nhận 53 người.", "benh", True),
     ("Trường đại học đã giảm 230 triệu USD cổ phần của mình.", "co", True),
+    # … but not past a function word: "dịch vụ" after "tại" is no count of cases ("vụ").
+    ("Mỗi liều vắc xin có giá hơn 1 triệu đồng tại các điểm tiêm dịch vụ.", "ca", False),
     # "từ" (from) is no "tử" ("bao nhiêu tử thi"), though both fold to "tu".
     ("Bệnh dịch xảy ra 22 lần trong khoảng thời gian từ 1361 đến 1528.", "tu", False),
 ])
