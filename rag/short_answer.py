@@ -628,6 +628,9 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
                 continue  # the date the question itself gives
             if rank == _BARE_YEAR_PATTERN and not year_asked and _NAME_BEFORE.search(sentence[:m.start(1)]):
                 continue  # "Tết Nguyên đán Giáp Thìn 2024", "Euro 2024": the year names the event
+            if _BIRTH_YEAR_BEFORE.search(sentence[max(0, m.start(1) - 12):m.start(1)]) and \
+                    not _BIRTH_ASKED.search(question.folded_text):
+                continue  # "Nguyễn Hữu Phước (SN 1987)" says nothing of when
             document = _DOCUMENT_NUMBER_BEFORE.search(sentence[max(0, m.start(1) - 40):m.start(1)])
             if document and not re.search(rf"(?<!\d){document.group(1)}(?!\d)", asked):
                 continue  # a document's date answers only a question naming that document
@@ -652,9 +655,6 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
                 bonus = 0.1 * (len(_DATE_PATTERNS) - rank)
             if side and side.search(sentence[max(0, m.start(1) - 20):m.start(1)]):
                 bonus += PERIOD_SIDE_BONUS
-            if _BIRTH_YEAR_BEFORE.search(sentence[max(0, m.start(1) - 12):m.start(1)]) and \
-                    not _BIRTH_ASKED.search(question.folded_text):
-                continue  # "Nguyễn Hữu Phước (SN 1987)" says nothing of when
             reported = bool(_LEDE_BEFORE.match(sentence[:m.start()]) and _REPORTED_AFTER.match(sentence, m.end())) and \
                 not _REPORTING_ASKED.search(question.folded_text)
             out.append(_Found(value, shown, m.start(), m.end(), bonus, reported=reported))
@@ -726,27 +726,34 @@ def _counts_something_else(sentence: str, start: int, shown: str, described: set
     sốt xuất huyết" does; "412 trẻ phải nhập viện" does not for "bao nhiêu trẻ nhập viện", nor
     does a unit followed by punctuation or a function word ("310.000 liều, Hà Nội …", "285.000
     liều và …")."""
-    end = sentence.find(shown, start) + len(shown)
-    if not described or described & set(folded_syllables(shown)) or end < len(shown):
+    if not described or described & set(folded_syllables(shown)):
         return False
-    following = _NEXT_WORDS.match(sentence, end)
-    first = following and following.group(1)
-    if not first or not first.islower() or is_stopword(first) or not looks_vietnamese(fold(first)):
-        return False  # a digit, a function word, a foreign word ("cacbon" for "carbon")
-    return not described & {fold(w.lower()) for w in following.groups() if w}
+    going_on = _words_going_on(sentence, start, shown)
+    return bool(going_on) and not described & set(going_on)
 
 
 def _counts_part_of_it(sentence: str, start: int, shown: str, described: set[str], asked: set[str]) -> bool:
     """Does the unit shown, holding all the question says of what it counts, go on with a
     lower-case word the question does not say ("2 ca sốt rét ác tính" for "bao nhiêu ca sốt rét",
     beside "286 ca mắc sốt rét")? Then it counts a part of what was asked."""
-    end = sentence.find(shown, start) + len(shown)
-    if not described or not described <= set(folded_syllables(shown)) or end < len(shown):
+    if not described or not described <= set(folded_syllables(shown)):
         return False
+    going_on = _words_going_on(sentence, start, shown)
+    return bool(going_on) and going_on[0] not in asked
+
+
+def _words_going_on(sentence: str, start: int, shown: str) -> list[str]:
+    """The next (up to three) words after the unit shown, folded, when the first is a lower-case
+    Vietnamese word that says more of it; none after punctuation, a digit, a function word or a
+    foreign word ("cacbon" for "carbon")."""
+    end = sentence.find(shown, start) + len(shown)
+    if end < len(shown):
+        return []
     following = _NEXT_WORDS.match(sentence, end)
     first = following and following.group(1)
-    return bool(first) and first.islower() and not is_stopword(first) and looks_vietnamese(fold(first)) and \
-        fold(first) not in asked
+    if not first or not first.islower() or is_stopword(first) or not looks_vietnamese(fold(first)):
+        return []
+    return [fold(w.lower()) for w in following.groups() if w]
 
 
 def _described(question: Question) -> set[str]:
@@ -939,17 +946,19 @@ def _with_ranges(sentence: str, found: list[_Found]) -> list[_Found]:
                          _CHANGE_BEFORE.search(sentence, max(0, m.start() - 20), m.start())):
             ranged.append(f)
             continue
-        head = sentence[m.start():f.start]
-        ranged.append(replace(f, value=head + f.value, shown=head + f.shown, start=m.start()))
+        ranged.append(_from(sentence, f, m.start()))
         first_ends.append((m.start(), f.start))
     return [f for f in ranged if not any(s <= f.start and f.end <= e for s, e in first_ends)]
 
 
 # "hơn 200 y bác sĩ", "gần 3 m", "up to 30%": a bound, kept with the amount; "200 y bác sĩ" alone
 # would say more than the article does. Not "khoảng" (about): on XQuAD-vi's amounts, keeping it
-# lowered F1 (the answers leave it out) and "about 40,000" reads much as "40,000" does.
-_QUALIFIER_BEFORE = re.compile(r"(?<!\w)(?:hơn|gần|trên|dưới|ít nhất|tối đa|tới|lên tới|more than|over|nearly|almost|"
-                               r"at least|up to)\s+$", re.IGNORECASE)
+# lowered F1 (the answers leave it out) and "about 40,000" reads much as "40,000" does. Each
+# Vietnamese bound with the English an English reader is shown.
+QUALIFIERS = {"hơn": "more than", "gần": "nearly", "trên": "over", "dưới": "under", "ít nhất": "at least",
+              "tối đa": "at most", "tới": "up to", "lên tới": "up to"}
+_QUALIFIER_BEFORE = re.compile(rf"(?<!\w)(?:{'|'.join(QUALIFIERS)}|more than|over|nearly|almost|at least|up to)\s+$",
+                               re.IGNORECASE)
 
 
 def _with_qualifier(sentence: str, found: _Found, question: Question) -> _Found:
@@ -959,8 +968,13 @@ def _with_qualifier(sentence: str, found: _Found, question: Question) -> _Found:
     asked_before = question.folded[question.asked_at - 1] if question.asked_at else ""
     if m is None or fold(m.group(0).split()[-1].lower()) == asked_before:
         return found
-    head = sentence[m.start():found.start]
-    return replace(found, value=head + found.value, shown=head + found.shown, start=m.start())
+    return _from(sentence, found, m.start())
+
+
+def _from(sentence: str, found: _Found, start: int) -> _Found:
+    """The span widened back to `start`: what stands before it is read and measured with it."""
+    head = sentence[start:found.start]
+    return replace(found, value=head + found.value, shown=head + found.shown, start=start)
 
 
 def find_span(sentence: str, question: Question, needs: Requirements, terms: dict[str, float],
@@ -1086,10 +1100,8 @@ _DECADE = re.compile(r"^những năm (\d{3,4})$", re.IGNORECASE)
 _AGO = re.compile(r"^(.+?) năm trước$", re.IGNORECASE)
 
 
-# A qualifier `_with_qualifier` keeps before an amount, in English.
-QUALIFIERS = {"hơn": "more than", "gần": "nearly", "trên": "over", "dưới": "under", "ít nhất": "at least",
-              "tối đa": "at most", "tới": "up to", "lên tới": "up to"}
-_QUALIFIER = re.compile(r"^(hơn|gần|trên|dưới|ít nhất|tối đa|lên tới|tới)\s+", re.IGNORECASE)
+# A Vietnamese bound `_with_qualifier` kept before an amount (the longer first: "lên tới", "tới").
+_QUALIFIER = re.compile(rf"^({'|'.join(sorted(QUALIFIERS, key=len, reverse=True))})\s+", re.IGNORECASE)
 # A range's two ends as `_with_ranges` writes them: "từ ngày 1/6 đến ngày 10/8", "30 đến 50 nghìn".
 _RANGE_ENDS = re.compile(r"^(?:(từ|from)\s+)?(.+?)\s+(?:đến|tới|to)\s+(.+)$", re.IGNORECASE)
 
