@@ -51,6 +51,12 @@ GLOSSARY: dict[str, str] = {
     "fined": "xu phat", "highway": "quoc lo", "motorbike": "xe may", "truck": "xe tai", "driver": "tai xe",
     "drowning": "duoi nuoc", "drowned": "duoi nuoc", "flood": "lu", "storm": "bao", "rescued": "cuu",
     "company": "cong ty", "cost": "chi phi", "price": "gia", "budget": "kinh phi", "election": "bau cu",
+    # Money and the economy of a province.
+    "cash": "tien mat", "capital": "von", "investment": "dau tu", "revenue": "doanh thu", "export": "xuat khau",
+    "exports": "xuat khau", "compensation": "boi thuong", "salary": "luong", "profit": "loi nhuan", "tax": "thue",
+    "fee": "phi", "fees": "phi", "loan": "vay", "donations": "ung ho", "damage": "thiet hai", "losses": "thiet hai",
+    "bridge": "cau", "river": "song", "flash flood": "lu quet", "landslide": "sat lo", "landslides": "sat lo",
+    "households": "ho", "evacuated": "so tan", "evacuate": "so tan", "missing": "mat tich",
 }
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
 _PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b", re.IGNORECASE)

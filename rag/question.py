@@ -64,6 +64,15 @@ WHICH_PERSON = {
     "vi": re.compile(r"(?<!nhom )(?<!cac )(?<!nhung )\b(?:nguoi|cau thu|bo truong|thu truong|giam doc|bac si|vua|"
                      r"hoang de|tac gia|nha khoa hoc) nao\b"),
 }
+# A title typed as a search ("Phó Giám đốc Công an tỉnh Hà Giang", "Cục trưởng Cục Quản lý Khám,
+# chữa bệnh") or with "tên gì" after it ("Phó Giám đốc Bệnh viện … tên gì"): its holder is asked.
+# Read on the folded words with names left in, as titles are capitalised; a search that asks
+# something else ("Giám đốc … nói gì", "… nào") is none.
+_TITLE = (r"(?:pho )?(?:tong giam doc|giam doc|pho chu tich|chu tich|tong bi thu|bi thu|bo truong|thu truong|"
+          r"thu tuong|tu lenh|chanh an|vien truong|cuc truong|hieu truong|"
+          r"truong (?:khoa|phong|ban|doan|tram|cong an|trai|dai))")
+TITLE_SEARCH = re.compile(rf"^{_TITLE}\b(?!.*\b(?:nao|gi|sao)\b)")
+TITLE_NAME_ASKED = re.compile(rf"\b{_TITLE}\b.*\b(ten (?:la )?gi)\b")
 QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "ai", "gi", "nao",
                   "sao", "dau", "bao", "nhieu", "khong", "chua", "tell", "list", "explain", "describe", "name"}
 # Greetings, thanks and politeness (folded): a question of these alone asks the articles nothing.
@@ -244,9 +253,10 @@ def question_word_position(words: tuple[Word, ...], written_in: str) -> tuple[in
     found = [(len(text[:start].split()), kind) for start, kind in found]
     plain = " ".join(w.syllable for w in words)  # one word for each of `text`
     found += [(len(plain[:m.start()].split()), "person") for m in WHICH_PERSON[written_in].finditer(plain)]
+    if written_in == "vi":
+        found += [(len(plain[:m.start(1)].split()), "person") for m in TITLE_NAME_ASKED.finditer(plain)]
     if not found:
-        statement = _count_statement(words, text) if written_in == "vi" else None
-        return (len(statement.group(0).split()) - 1, "number") if statement else None
+        return _statement(words, text, plain) if written_in == "vi" else None
     return min(found, key=lambda f: (f[0], f[1] is None))
 
 
@@ -254,6 +264,17 @@ def question_word_position(words: tuple[Word, ...], written_in: str) -> tuple[in
 # mắc sởi"): the words after "số" are what is counted. Not "số điện thoại", nor "Số nguyên tố …
 # nào?" or "Số liệu … là gì?", which ask a thing.
 _COUNT_STATEMENT = re.compile(r"^(?:tong )?(?:so luong|so)(?= )(?! (?:dien thoai|hieu|tai khoan|phan|hoa|lieu|nguyen)\b)")
+
+
+def _statement(words: tuple[Word, ...], text: str, plain: str) -> tuple[int, str] | None:
+    """A Vietnamese search with no question word that still asks a fact: a count ("Số đội tiêm
+    lưu động …") or a title's holder ("Phó Giám đốc Công an tỉnh Hà Giang"); the position of its
+    last word before what it is about."""
+    statement = _count_statement(words, text)
+    if statement:
+        return len(statement.group(0).split()) - 1, "number"
+    title = TITLE_SEARCH.match(plain)
+    return (len(title.group(0).split()) - 1, "person") if title else None
 
 
 def _count_statement(words: tuple[Word, ...], text: str) -> re.Match[str] | None:

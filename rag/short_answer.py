@@ -557,7 +557,8 @@ def _persons(sentence: str, question: Question, needs: Requirements, terms: dict
     head_asked = bool(needs.title) or bool(_HEAD.search(question.text))
     out = []
     for i, (start, end, words, posts_end) in enumerate(runs):
-        left = max(runs[i - 1][1] if i else 0, sentence.rfind(";", 0, start) + 1)
+        # The posts written after the previous name are that person's, not this one's.
+        left = max(runs[i - 1][3] if i else 0, sentence.rfind(";", 0, start) + 1)
         right = min(runs[i + 1][0] if i + 1 < len(runs) else len(sentence), _find(sentence, ";", end))
         before, after = sentence[left:start], sentence[end:right]
         role = folded_syllables(before + " " + after)
@@ -1087,6 +1088,7 @@ RANKS = {"đại tướng": "General", "thượng tướng": "Colonel General", 
          "trung úy": "Lieutenant", "thiếu úy": "Second Lieutenant"}
 MAGNITUDES = {"nghìn": "thousand", "ngàn": "thousand", "triệu": "million", "tỷ": "billion", "tỉ": "billion",
               "trăm": "hundred", "vài": "a few"}
+CURRENCIES = {"đồng": "dong", "vnd": "VND", "usd": "USD", "đô": "dollars", "euro": "euros", "yên": "yen"}
 DIGIT_WORDS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7,
                "tám": 8, "chín": 9}
 _FULL_DATE = re.compile(r"^(?:ngày )?(\d{1,2}) tháng (\d{1,2}),? (?:năm )?(\d{3,4})$", re.IGNORECASE)
@@ -1113,6 +1115,9 @@ def _reader_form(span: Span, language: str) -> str:
     common post in English (rag/posts.py). What is measured (`value`) stays as the text writes it."""
     if language != "en":
         return span.shown
+    currency = _currency(span) if span.kind == "number" else ""
+    if currency:  # "35 tỷ đồng" → "35 billion dong": the amount is money
+        return f"{_reader_form(replace(span, shown=span.value), language)} {currency}"
     written = span.shown if span.kind == "date" else span.value
     qualifier = _QUALIFIER.match(written) if span.kind in ("number", "duration") else None
     if qualifier:
@@ -1136,6 +1141,12 @@ def _reader_form(span: Span, language: str) -> str:
             if shown.lower().startswith(rank + " "):
                 return f"{english} {shown[len(rank) + 1:]}"
     return shown
+
+
+def _currency(span: Span) -> str:
+    """The currency written right after an amount, in English ("đồng" → "dong"), or ""."""
+    after = span.shown[len(span.value):].split() if span.shown.startswith(span.value) else []
+    return CURRENCIES.get(after[0].lower(), "") if after else ""
 
 
 def _month(number: str) -> str | None:

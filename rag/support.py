@@ -30,7 +30,8 @@ from rag.text import STOPWORDS, fold, folded_syllables, has_diacritics, is_stopw
 # Titles a "who" question asks for (folded syllables), longest first so "tong bi thu" wins.
 TITLES = sorted([("giam", "doc"), ("chu", "tich"), ("bi", "thu"), ("tong", "bi", "thu"), ("bo", "truong"),
                  ("thu", "truong"), ("thu", "tuong"), ("tu", "lenh"), ("chanh", "an"), ("vien", "truong"),
-                 ("truong", "doan"), ("truong", "ban"), ("truong", "phong"), ("tong", "giam", "doc")],
+                 ("truong", "doan"), ("truong", "ban"), ("truong", "phong"), ("tong", "giam", "doc"),
+                 ("truong", "khoa"), ("cuc", "truong"), ("hieu", "truong"), ("truong", "tram")],
                 key=len, reverse=True)
 DEPUTY = "pho"
 # Words before a one-syllable place ("Công an Huế", "TP Vinh"), folded.
@@ -47,6 +48,10 @@ MAX_NAME_SYLLABLES = 4  # of an unknown name, as shown in the abstention
 _WHAT_PERCENTAGE = re.compile(rf"\bwhat (?:percentage|percent)\b|\b{RATE_QUESTION}\b", re.IGNORECASE)
 _MONEY_ASKED = re.compile(r"\bhow much\b.*\b(?:cost|costs|spend|spent|pay|paid|charge|charged|fined|worth|raise|raised)\b",
                           re.IGNORECASE)
+# What an English question counts in a currency ("How much public investment capital …").
+_MONEY_NOUNS = {"money", "cash", "capital", "funding", "funds", "investment", "revenue", "revenues", "budget",
+                "compensation", "salary", "profit", "profits", "turnover", "tax", "taxes", "fee", "fees", "price",
+                "cost", "costs", "loan", "loans", "debt", "donations", "aid", "damage", "losses", "fine", "fines"}
 _PLURAL_NOUNS = {"people", "children", "men", "women", "police", "staff", "personnel"}
 _HOW_MANY = re.compile(r"\bhow (?:many|much)\b((?:\s+[\w'-]+){0,3})", re.IGNORECASE)
 # "một" and "năm" are left out: mostly the article "a" ("một nhiệm vụ") and "year".
@@ -83,7 +88,9 @@ MAX_CLASSIFIED_WORDS = 6
 # "em", pupils ("học sinh") as "em"; money asked as "kinh phí" in a currency; trips
 # ("chuyến") as "lượt"; a unit of measure as either spelling ("gam", "gram").
 _MONEY = {"dong", "usd", "vnd", "do", "euro", "yen", "bang", "ty", "trieu"}
-UNIT_EQUIVALENTS = {"tien": _MONEY, "kinh": _MONEY,  # "bao nhiêu kinh phí"
+_MONEY_WRITTEN = {"đồng", "usd", "vnd", "đô", "euro", "yên", "bảng", "tỷ", "tỉ", "triệu"}
+MONEY_ASKED = {"tien", "kinh"}  # "bao nhiêu tiền", "bao nhiêu kinh phí"
+UNIT_EQUIVALENTS = {"tien": _MONEY, "kinh": _MONEY,
                     "chuyen": {"luot"}, "luot": {"chuyen"},
                     "ca": {"truong", "vu", "nguoi", "benh"}, "truong": {"ca", "vu", "nguoi"}, "vu": {"ca", "truong"},
                     "nguoi": {"ca", "truong", "benh"}, "benh": {"nguoi", "ca", "truong"},
@@ -312,6 +319,8 @@ def _is_unit(word: str, unit: str) -> bool:
     folded = fold(word)
     if is_stopword(word):
         return False  # "từ 1361" (from): no count of "tử thi"
+    if folded in _MONEY and unit in MONEY_ASKED:
+        return word.lower() in _MONEY_WRITTEN or not has_diacritics(word)  # "đô" (dollars), not "tiến độ"
     return folded == unit or folded in UNIT_EQUIVALENTS.get(unit, ())
 
 
@@ -375,15 +384,19 @@ def _leads_a_name(words: list[Word]) -> bool:
         and words[0].syllable not in _CLAUSE_LEADS and not words[0].stopword
 
 
-def _name_runs(words: list[Word], vocabulary: Container[str], casual: bool) -> list[list[Word]]:
+def _name_runs(words: list[Word], vocabulary: Container[str], casual: bool,
+               accented_df: AccentedCounts | None = None) -> list[list[Word]]:
     """Runs of capitalised Vietnamese-looking syllables, known to the corpus or not, plus, in a
     question typed casually (lower case, no diacritics), the syllables after "tp"/"tỉnh" up to the
-    next question word ("tp ho chi minh la ai" → "ho chi minh")."""
+    next question word ("tp ho chi minh la ai" → "ho chi minh"). A run ends before a syllable
+    that begins a word the articles write in lower case ("Trưởng khoa Nhiễm Bệnh viện …": no name
+    "Nhiễm Bệnh")."""
     runs: list[list[Word]] = [[]]
     for i, word in enumerate(words):
         if word.after_break and runs[-1]:
             runs.append([])
-        if (word.capital or i == 0 and _leads_a_name(words)) and looks_vietnamese(word.syllable):
+        if (word.capital or i == 0 and _leads_a_name(words)) and looks_vietnamese(word.syllable) \
+                and not _begins_common_word(words[i:i + 2], accented_df):
             runs[-1].append(word)
         elif runs[-1]:
             runs.append([])
@@ -398,6 +411,16 @@ def _name_runs(words: list[Word], vocabulary: Container[str], casual: bool) -> l
                     run.append(word)
                 runs.append(run)
     return [run for run in runs if len(run) >= 2]
+
+
+def _begins_common_word(pair: list[Word], accented_df: AccentedCounts | None) -> bool:
+    """Is the first (capitalised) word of `pair` the start of a common word the second one ends,
+    written in lower case and held by the articles ("Bệnh viện", "Trung tâm")?"""
+    if accented_df is None or len(pair) < 2 or not pair[1].written.islower() or pair[1].after_break \
+            or pair[1].stopword or not has_diacritics(pair[0].written + pair[1].written):
+        return False
+    term = "".join(syllables(pair[0].written.lower() + " " + pair[1].written))
+    return bool(accented_df([term]).get(term))
 
 
 def _held(syllables: list[str], vocabulary: Container[str]) -> bool:
@@ -417,7 +440,7 @@ def _names(words: list[Word], known_names: Container[str], vocabulary: Container
              if (casual or ((a.capital or i == 0 and leads) and b.capital)) and not b.after_break
              and looks_vietnamese(a.syllable) and looks_vietnamese(b.syllable)
              and a.syllable + b.syllable in known_names]
-    unknown = next((" ".join(w.written for w in run[:MAX_NAME_SYLLABLES]) for run in _name_runs(words, vocabulary, casual)
+    unknown = next((" ".join(w.written for w in run[:MAX_NAME_SYLLABLES]) for run in _name_runs(words, vocabulary, casual, accented_df)
                     if not _run_held(run, vocabulary, accented_df)), "")
     return known, unknown or _unknown_single_name(words, vocabulary, casual)
 
@@ -489,8 +512,9 @@ def _count_unit(question: Question) -> str | None:
     if counted is None:
         return None
     head = head_equivalent(counted[0])
-    if not head and _MONEY_ASKED.search(question.text):
-        return "tien"  # "How much did the operation cost?": an amount of money
+    if counted[0].split()[-1:] and counted[0].split()[-1].lower() in _MONEY_NOUNS \
+            or not head and _MONEY_ASKED.search(question.text):
+        return "tien"  # "How much cash …", "How much did the operation cost?": an amount of money
     return head[0] if head else ""
 
 

@@ -179,7 +179,9 @@ def test_a_sea_is_not_a_person():
     ("rank", "Thượng tá Nguyễn Văn A", "Thượng tá Nguyễn Văn A", "Colonel Nguyễn Văn A"),
     # A range, and an amount with its bound.
     ("date", "từ ngày 3/4 đến 28/4", "từ ngày 3/4 đến ngày 28/4", "from 3 April to 28 April"),
-    ("number", "từ 80 đến 120 triệu", "từ 80 đến 120 triệu đồng", "from 80 to 120 million"),
+    ("number", "từ 80 đến 120 triệu", "từ 80 đến 120 triệu đồng", "from 80 to 120 million dong"),
+    ("number", "hơn 1,2 tỷ", "hơn 1,2 tỷ đồng", "more than 1.2 billion dong"),  # money keeps its currency
+    ("number", "5", "5 USD", "5 USD"),
     ("number", "30 đến 50 nghìn", "30 đến 50 nghìn người", "30 to 50 thousand"),
     ("number", "hơn 200", "hơn 200 y bác sĩ", "more than 200"),
     ("number", "gần 3,5 triệu", "gần 3,5 triệu người", "nearly 3.5 million"),
