@@ -237,9 +237,21 @@ def _kind_text(words: tuple[Word, ...]) -> str:
     """The folded question with its names and acronyms blanked: "Doctor Who", "WHO" and "AI" are
     not question words."""
     shouted = all(not w.written.islower() for w in words if w.written.isalpha())
+    unaccented = not any(has_diacritics(w.written) for w in words)
     return " ".join("_" if w.capital or (w.written.isupper() and len(w.written) > 1 and not shouted)
-                    else w.written.lower() if w.written.lower() in _WRITTEN_QUESTION_WORDS else w.syllable
-                    for w in words)
+                    else w.written.lower() if w.written.lower() in _WRITTEN_QUESTION_WORDS
+                    else "mấy" if unaccented and _asks_time_unaccented(words, i) else w.syllable
+                    for i, w in enumerate(words))
+
+
+def _asks_time_unaccented(words: tuple[Word, ...], i: int) -> bool:
+    """Is "may" at `i`, in a question typed without diacritics, the "mấy" of a time or date asked
+    ("luc may gio", "ngay may")? Alone it may be "máy" (a machine: "may tho")."""
+    if words[i].syllable != "may":
+        return False
+    before = words[i - 1].syllable if i else ""
+    after = words[i + 1].syllable if i + 1 < len(words) else ""
+    return after == "gio" or before in ("ngay", "thang", "luc")
 
 
 def question_word_position(words: tuple[Word, ...], written_in: str) -> tuple[int, str | None] | None:

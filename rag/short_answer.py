@@ -120,6 +120,8 @@ _TIME_SIDES = {_START_ASKED: re.compile(r"\b(?:bắt đầu|khởi đầu|từ|s
 _REPORTED_AFTER = re.compile(r",\s[^.;:]{0,120}?\b(?:cho biết|cho hay|xác nhận)\b", re.IGNORECASE)
 _LEDE_BEFORE = re.compile(r"^\W*(?:(?:khoảng|vào)\s+)?(?:\d{1,2}h\d{0,2}\s+)?(?:(?:rạng sáng|sáng|trưa|chiều|tối|đêm|ngày)\s+)?$",
                           re.IGNORECASE)  # the date opens the sentence: "Tối 7/10, …"
+_DATELINE_BEFORE = re.compile(r"^\W*([^\W\d][\w.]*(?: [^\W\d][\w.]*){0,3}),\s*(?:ngày\s+)?$")
+_DATELINE_AFTER = re.compile(r"\s*(?:\([^)]{1,20}\)\s*)?[–—-]\s")
 # "(SN 1987)", "sinh năm 1990": a birth year answers only a question about a birth.
 _BIRTH_YEAR_BEFORE = re.compile(r"\b(?:SN|sinh năm)\s*$", re.IGNORECASE)
 _BIRTH_ASKED = re.compile(r"\b(?:sinh|born|birth)\b")
@@ -148,6 +150,10 @@ OTHER_COUNT_PENALTY = 2.0
 # A count of a part of what was asked ("2 ca sốt rét ác tính" for "bao nhiêu ca sốt rét") is passed
 # over for one of the whole in the same sentence.
 PART_COUNT_PENALTY = 1.0
+# A count in words that gives no number ("hàng trăm", "vài chục") is passed over for one that does
+# ("hàng trăm học sinh … 102 em phải nhập viện").
+VAGUE_COUNT = re.compile(r"(?:hàng|vài|mấy)\s+(?:trăm|nghìn|ngàn|chục|triệu|tỷ)|trăm|nghìn|ngàn|chục", re.IGNORECASE)
+VAGUE_COUNT_PENALTY = 1.0
 _NEXT_WORDS = re.compile(r"[ \t]+(\w+)(?:[ \t]+(\w+))?(?:[ \t]+(\w+))?")
 
 LABELS = {
@@ -656,10 +662,18 @@ def _dates(sentence: str, question: Question) -> list[_Found]:
                 bonus = 0.1 * (len(_DATE_PATTERNS) - rank)
             if side and side.search(sentence[max(0, m.start(1) - 20):m.start(1)]):
                 bonus += PERIOD_SIDE_BONUS
-            reported = bool(_LEDE_BEFORE.match(sentence[:m.start()]) and _REPORTED_AFTER.match(sentence, m.end())) and \
-                not _REPORTING_ASKED.search(question.folded_text)
+            reported = (bool(_LEDE_BEFORE.match(sentence[:m.start()]) and _REPORTED_AFTER.match(sentence, m.end()))
+                        or _dateline(sentence, m.start(), m.end())) and not _REPORTING_ASKED.search(question.folded_text)
             out.append(_Found(value, shown, m.start(), m.end(), bonus, reported=reported))
     return out
+
+
+def _dateline(sentence: str, start: int, end: int) -> bool:
+    """Is the date the article's dateline ("Hà Nội, ngày 22/4/2025 – …", "Quảng Nam, 28/4
+    (TTXVN) - …"): after a capitalised place and a comma opening the text, before a dash? It dates
+    the report."""
+    place = _DATELINE_BEFORE.match(sentence[:start])
+    return bool(place and all(w[:1].isupper() for w in place.group(1).split()) and _DATELINE_AFTER.match(sentence, end))
 
 
 def _times(sentence: str, question: Question) -> list[_Found]:
@@ -717,6 +731,8 @@ def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Fo
                 against = OTHER_COUNT_PENALTY
             elif _counts_part_of_it(sentence, start, shown, described, set(question.folded)):
                 against = PART_COUNT_PENALTY
+        if VAGUE_COUNT.fullmatch(value):
+            against += VAGUE_COUNT_PENALTY
         out.append(_Found(value, shown, start, end, RATE_BONUS if rate and percentage else 0.0, against=against))
     return out
 
@@ -1089,6 +1105,7 @@ RANKS = {"đại tướng": "General", "thượng tướng": "Colonel General", 
 MAGNITUDES = {"nghìn": "thousand", "ngàn": "thousand", "triệu": "million", "tỷ": "billion", "tỉ": "billion",
               "trăm": "hundred", "vài": "a few"}
 CURRENCIES = {"đồng": "dong", "vnd": "VND", "usd": "USD", "đô": "dollars", "euro": "euros", "yên": "yen"}
+_VAGUE_ENGLISH = {"trăm": "hundreds", "nghìn": "thousands", "ngàn": "thousands", "chục": "dozens", "triệu": "millions"}
 DIGIT_WORDS = {"một": 1, "mốt": 1, "hai": 2, "ba": 3, "bốn": 4, "tư": 4, "năm": 5, "lăm": 5, "sáu": 6, "bảy": 7,
                "tám": 8, "chín": 9}
 _FULL_DATE = re.compile(r"^(?:ngày )?(\d{1,2}) tháng (\d{1,2}),? (?:năm )?(\d{3,4})$", re.IGNORECASE)
@@ -1202,6 +1219,8 @@ def english_number(text: str) -> str:
     decimals ("2.000" → "2,000", "3,5 triệu" → "3.5 million"); number words in digits
     ("mười một" → "11", "năm triệu" → "5 million")."""
     words, spelled = [], []
+    text = re.sub(r"\bhàng (trăm|nghìn|ngàn|chục|triệu)\b", lambda m: _VAGUE_ENGLISH[m.group(1).lower()], text,
+                  flags=re.IGNORECASE)
     for word in re.sub(r"phần trăm", "%", text, flags=re.IGNORECASE).split() + [""]:
         lower = word.lower()
         if lower in DIGIT_WORDS or lower in ("mười", "mươi"):

@@ -229,8 +229,14 @@ def _numbers(tokens: _Tokens, unit: str) -> Iterator[_Number]:
             i += 1
             continue
         last = _number_end(tokens, i)
-        yield _Number(i, last, tokens.matches[i].start(), tokens.matches[last].end())
+        first = i - 1 if _vague_lead(tokens, i) else i  # "hàng trăm học sinh": hundreds, not 100
+        yield _Number(first, last, tokens.matches[first].start(), tokens.matches[last].end())
         i = last + 1
+
+
+def _vague_lead(tokens: _Tokens, i: int) -> bool:
+    """Does "hàng" stand right before the magnitude at `i` ("hàng trăm", "hàng nghìn")?"""
+    return i > 0 and tokens.words[i] in _MAGNITUDES and tokens.words[i - 1].lower() == "hàng" and tokens.joined(i - 1)
 
 
 def _starts_number(tokens: _Tokens, i: int, unit: str) -> bool:
@@ -503,7 +509,7 @@ def _count_unit(question: Question) -> str | None:
         if question.ordinal:
             return ""  # "xếp hạng mấy trên thế giới": a place in an order, no unit counted
         if not counted:
-            return ""
+            return "tien" if _asks_money(question) else ""  # "Giá mỗi suất ăn là bao nhiêu?"
         unit = counted[0]  # as written: "ổ dịch", "độ" are no "ở", "do"
         return "" if unit.stopword or unit.syllable in _NOT_UNITS else unit.syllable
     if _WHAT_PERCENTAGE.search(question.text):
@@ -516,6 +522,19 @@ def _count_unit(question: Question) -> str | None:
             or not head and _MONEY_ASKED.search(question.text):
         return "tien"  # "How much cash …", "How much did the operation cost?": an amount of money
     return head[0] if head else ""
+
+
+# What a Vietnamese "… là bao nhiêu?" asks in a currency: the price, cost, budget … before it.
+_MONEY_WORDS = {"giá", "phí", "tiền", "lương", "vốn"}
+_MONEY_PAIRS = {("chi", "phi"), ("kinh", "phi"), ("ngan", "sach"), ("doanh", "thu"), ("kim", "ngach"),
+                ("hoc", "phi"), ("vien", "phi"), ("von", "dau")}
+
+
+def _asks_money(question: Question) -> bool:
+    """Do the words before the question's "bao nhiêu" name an amount of money?"""
+    before = question.words[:question.asked_at]
+    pairs = set(zip((w.syllable for w in before), (w.syllable for w in before[1:])))
+    return bool(pairs & _MONEY_PAIRS) or any(w.written.lower() in _MONEY_WORDS for w in before)
 
 
 def english_counted(question: str) -> tuple[str, str] | None:

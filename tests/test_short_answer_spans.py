@@ -4,7 +4,7 @@ evaluation sets): foreign names, counts, dates, places, and what an English read
 import pytest
 
 from rag.question import parse_question
-from rag.short_answer import Span, english_duration, find_span, question_terms, short_answer
+from rag.short_answer import Span, english_duration, english_number, find_span, question_terms, short_answer
 from rag.support import requirements
 
 
@@ -446,3 +446,36 @@ def test_a_birth_year_answers_only_a_birth():
     sentence = "Toàn là nghi phạm sát hại anh Phước (SN 1987), tài xế xe ôm ở xã Cát Hanh."
     assert span_of("Nghi phạm bị bắt khi nào?", sentence) is None
     assert span_of("Anh Phước sinh năm nào?", sentence) == "1987"
+
+
+def test_a_vague_count_gives_way_to_a_number():
+    """"hàng trăm học sinh" gives no number (it was read as "trăm", 100): the 102 admitted do."""
+    sentence = "Sau bữa trưa, hàng trăm học sinh có biểu hiện đau bụng, nôn; 102 em phải nhập viện điều trị."
+    assert span_of("Bao nhiêu học sinh phải nhập viện?", sentence) == "102"
+    assert span_of("Có bao nhiêu học sinh đau bụng?", "Sau bữa trưa, hàng trăm học sinh có biểu hiện đau bụng.") == "hàng trăm"
+    assert english_number("hàng nghìn") == "thousands"
+
+
+def test_a_price_asked_before_bao_nhieu_is_money():
+    sentence = "Mỗi suất ăn trưa gồm 4 món, được công ty cung cấp với giá 25.000 đồng."
+    assert span_of("Giá mỗi suất ăn trưa là bao nhiêu?", sentence) == "25.000"
+    assert span_of("Mục tiêu thu ngân sách năm 2025 là bao nhiêu?",
+                   "Năm 2025, tỉnh đặt mục tiêu tăng trưởng từ 7% trở lên; thu ngân sách 9.400 tỷ đồng.") == "9.400 tỷ"
+
+
+def test_a_dateline_dates_the_report():
+    """"Hà Nội, ngày 22/4/2025 – …" dates the article, not what it reports; another quote's date
+    answers first."""
+    parsed = parse_question("Đường dây bị triệt phá khi nào?")
+    dateline = _found("Đường dây bị triệt phá khi nào?",
+                      "Hà Nội, ngày 22/4/2025 – Công an thành phố vừa triệt phá một đường dây lừa đảo.")
+    assert dateline is not None and dateline.against > 0 and parsed.kind == "date"
+    plain = _found("Đường dây bị triệt phá khi nào?", "Ngày 20/4, công an triệt phá một đường dây lừa đảo.")
+    assert plain is not None and plain.against == 0
+
+
+@pytest.mark.parametrize("question,kind", [("dam chay duoc khong che luc may gio", "date"),
+                                           ("vu tai nan xay ra ngay may", "date"),
+                                           ("benh vien co may tho khong", None)])
+def test_a_time_asked_without_diacritics(question, kind):
+    assert parse_question(question).kind == kind
