@@ -114,6 +114,7 @@ WHICH_NOUNS: dict[str, tuple[str, ...]] = {
     "ward": ("phuong",), "city": ("thanh", "pho"), "company": ("cong", "ty"), "institute": ("vien",),
     "school": ("truong",), "university": ("dai", "hoc"), "department": ("so",), "ministry": ("bo",),
     "drug": ("thuoc",), "medicine": ("thuoc",), "vaccine": ("vac", "xin"),
+    "national highway": ("quoc", "lo"), "highway": ("quoc", "lo"), "river": ("song",), "bridge": ("cau",),
 }
 # The noun must head its phrase: a verb, an auxiliary or a preposition follows it ("Which hospital
 # is …", "At which hospital do …", "Which province recorded …"), not another noun ("Which city
@@ -122,6 +123,13 @@ _WHICH_PATTERN = re.compile(r"\b(?:which|what) (" + "|".join(WHICH_NOUNS) + r")e
                             r"(?=[?,.]|$| (?:is|are|was|were|do|does|did|has|have|had|will|would|can|could|"
                             r"in|of|on|at|for|to|from|with|that|treats?|won|led|took|made|gave|got|sent|built|became|"
                             r"began|held|found|ran|saw|paid|sold|bought|[a-z]+ed)\b)", re.IGNORECASE)
+
+
+def english_asks_several(question: str) -> bool:
+    """Does an English "which X" question ask for several ("Which provinces …", "Which national
+    highways …")?"""
+    match = _WHICH_PATTERN.search(question)
+    return bool(match) and match.group(0).lower().endswith("s") and not match.group(1).lower().endswith("s")
 
 
 def english_which_noun(question: str) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 
 from rag.posts import english_post
 from rag.question import Question
-from rag.glossary import PLACES, head_equivalent, vietnamese_equivalents
+from rag.glossary import PLACES, english_asks_several, head_equivalent, vietnamese_equivalents
 from rag.support import DEPUTY, Requirements, count_spans, english_counted, holds_title, looks_vietnamese
 from rag.text import EXPANSIONS, SAME_MEANING, STOPWORDS, fold, folded_syllables, is_stopword, normalize
 
@@ -106,8 +106,9 @@ _START_ASKED = re.compile(r"\b(?:bat dau|khoi dau|start|starts|started|begin|beg
                           r"tu nam nao|tu bao gio)\b")
 _END_ASKED = re.compile(r"\b(?:ket thuc|cham dut|xong|hoan thanh|(?:den|toi) (?:khi nao|ngay nao|hom nao|nam nao|thang nao|bao gio)|end|ends|"
                         r"ended|finish|finishes|finished|until (?:when|what|which)|by (?:when|what year))\b")
-_START_BEFORE = re.compile(r"\b(?:từ|from|since)\s+(?:(?:ngày|năm)\s+)?$", re.IGNORECASE)
-_END_BEFORE = re.compile(r"(?:\b(?:đến|tới|until|to|through)\s+(?:(?:ngày|năm)\s+)?|\d\s*[-–]\s*)$", re.IGNORECASE)
+_DAY_WORD = r"(?:ngày|năm|rạng sáng|sáng|trưa|chiều|tối|đêm)"  # "từ đêm 22/7 đến sáng 24/7"
+_START_BEFORE = re.compile(rf"\b(?:từ|from|since)\s+(?:{_DAY_WORD}\s+)?$", re.IGNORECASE)
+_END_BEFORE = re.compile(rf"(?:\b(?:đến|tới|until|to|through)\s+(?:(?:hết\s+)?{_DAY_WORD}\s+)?|\d\s*[-–]\s*)$", re.IGNORECASE)
 PERIOD_SIDE_BONUS = 1.0
 # What a time of day is the start or the end of, written since the previous time ("Ca mổ bắt đầu
 # lúc 23h05 và kết thúc vào rạng sáng 3/9, khoảng 1h50").
@@ -117,7 +118,8 @@ _TIME_SIDES = {_START_ASKED: re.compile(r"\b(?:bắt đầu|khởi đầu|từ|s
 # "Tối 7/10, Bệnh viện Trung ương Huế cho biết …": a date opening a clause whose verb is a
 # report dates the report, not what it reports; a question for when something happened takes
 # another quote's date over it (unless it asks when it was said or announced).
-_REPORTED_AFTER = re.compile(r",\s[^.;:]{0,120}?\b(?:cho biết|cho hay|xác nhận)\b", re.IGNORECASE)
+_REPORTED_AFTER = re.compile(r",\s(?:[^.;:]|\.(?=\S)){0,120}?\b(?:cho biết|cho hay|xác nhận)\b",
+                             re.IGNORECASE)  # "BS.CKII X, Giám đốc …, cho biết"
 _LEDE_BEFORE = re.compile(r"^\W*(?:(?:khoảng|vào)\s+)?(?:\d{1,2}h\d{0,2}\s+)?(?:(?:rạng sáng|sáng|trưa|chiều|tối|đêm|ngày)\s+)?$",
                           re.IGNORECASE)  # the date opens the sentence: "Tối 7/10, …"
 _DATELINE_BEFORE = re.compile(r"^\W*([^\W\d][\w.]*(?: [^\W\d][\w.]*){0,3}),\s*(?:ngày\s+)?$")
@@ -883,7 +885,42 @@ def _named_things(sentence: str, question: Question) -> list[_Found]:
         found = _named_after(sentence, tokens, folded, question.which_noun[:1], asked)
     if not found and _PLACE_WHICH.search(question.text):
         found = _places(sentence, question)  # "từ tỉnh nào?" against "từ Bến Tre lên"
+    if found and _asks_several(question):
+        runs = _capitalised_runs(sentence)
+        found = [_enumeration(sentence, f, runs) for f in found]
     return found
+
+
+# "những huyện nào?", "các tỉnh, thành phố nào?": several named things asked, a list answers.
+_SEVERAL_ASKED = re.compile(r"\b(?:nhung|cac)\s+(?:\w+,?\s+){1,4}?nao\b")
+# Between two items of a list of names: a comma or "và", maybe the kind of the next one
+# ("Chư Prông, Ia Grai, Krông Pa và thị xã Ayun Pa").
+_LIST_GAP = re.compile(r"(?:,\s*(?:và\s+|and\s+)?|\s+(?:và|and)\s+)"
+                       r"(?:(?:thị xã|thị trấn|thành phố|huyện|tỉnh|quận|xã|phường|thôn|bản|TP\.?)\s+)?$")
+
+
+def _asks_several(question: Question) -> bool:
+    if question.written_in == "en":
+        return english_asks_several(question.text)
+    return _SEVERAL_ASKED.search(question.folded_text) is not None
+
+
+def _enumeration(sentence: str, found: _Found, runs: list[tuple[int, int]]) -> _Found:
+    """The list of names `found` is an item of, whole: the names before and after it joined by
+    commas or "và" (`_LIST_GAP`)."""
+    at = next((i for i, (start, end) in enumerate(runs) if start <= found.start < end or found.start <= start < found.end),
+              None)
+    if at is None:
+        return found
+    first = last = at
+    while first > 0 and _LIST_GAP.fullmatch(sentence[runs[first - 1][1]:runs[first][0]]):
+        first -= 1
+    while last + 1 < len(runs) and _LIST_GAP.fullmatch(sentence[runs[last][1]:runs[last + 1][0]]):
+        last += 1
+    if first == last == at:
+        return found
+    start, end = min(found.start, runs[first][0]), max(found.end, runs[last][1])
+    return _Found(sentence[start:end], sentence[start:end], start, end, found.bonus)
 
 
 def _named_after(sentence: str, tokens: list[re.Match[str]], folded: list[str], noun: tuple[str, ...],
@@ -941,8 +978,8 @@ def _name_phrase_end(sentence: str, end: int) -> int:
 
 # What stands before the second end of a range: "từ 150 đến | 250 triệu đồng", "từ ngày 1/6 đến
 # ngày | 10/8", "30 đến | 50 nghìn".
-_RANGE_BEFORE = re.compile(r"(?:\b(?:từ|from)\s+)?(?:(?:ngày|năm)\s+)?\d[\d/.,]*(?:\s+(?:nghìn|ngàn|triệu|tỷ))?\s*"
-                           r"(?:đến|tới|to)\s+(?:(?:ngày|năm)\s+)?$", re.IGNORECASE)
+_RANGE_BEFORE = re.compile(rf"(?:\b(?:từ|from)\s+)?(?:{_DAY_WORD}\s+)?\d[\d/.,]*(?:\s+(?:nghìn|ngàn|triệu|tỷ))?\s*"
+                           rf"(?:đến|tới|to)\s+(?:(?:hết\s+)?{_DAY_WORD}\s+)?$", re.IGNORECASE)
 # "năm nào?", "which year?": one year, not a period; "những năm nào?", "which years?" ask more.
 _ONE_MOMENT_ASKED = re.compile(r"(?<!nhung )(?<!cac )\b(?:nam|ngay|thang|hom) (?:nao|may)\b|\b(?:what|which) (?:year|date|day|month)\b")
 # A change, not a range: "đã tăng từ 415.000 đến 587.000 km vuông", "rose from 2 to 5" (but "tăng
@@ -988,10 +1025,17 @@ def _with_qualifier(sentence: str, found: _Found, question: Question) -> _Found:
     return _from(sentence, found, m.start())
 
 
+_PARTS_OF_DAY = {"rạng sáng", "sáng", "trưa", "chiều", "tối", "đêm"}
+
+
 def _from(sentence: str, found: _Found, start: int) -> _Found:
-    """The span widened back to `start`: what stands before it is read and measured with it."""
+    """The span widened back to `start`: what stands before it is read and measured with it, and
+    so is a part of the day shown before the value ("từ đêm 22/7 đến | sáng 24/7"); a unit shown
+    after it stays out of the measure, as alone."""
     head = sentence[start:found.start]
-    return replace(found, value=head + found.value, shown=head + found.shown, start=start)
+    prefix = found.shown[:-len(found.value)].strip().lower() if found.shown.endswith(found.value) else ""
+    inner = found.shown if prefix in _PARTS_OF_DAY else found.value
+    return replace(found, value=head + inner, shown=head + found.shown, start=start)
 
 
 def find_span(sentence: str, question: Question, needs: Requirements, terms: dict[str, float],
@@ -1046,9 +1090,11 @@ def find_span(sentence: str, question: Question, needs: Requirements, terms: dic
             total += sum(terms.get(w, 1.0) for w in cloze_after & {t[0] for t in tokens[last + 1:last + 1 + CLOZE]})
         return f.bonus - f.against + total / 10
     fits = [closeness(f) for f in found]
-    best = max(range(len(found)), key=fits.__getitem__)
-    # A report's date is still the best of its own sentence ("Tối 20/6, … cho biết bé Minh … đã được
-    # xuất viện": no other date says when), but the date of another quote outranks it.
+    # A report's date answers only when its sentence has no other ("Tối 20/6, … cho biết bé Minh …
+    # đã được xuất viện": none says when; "Ngày 30/9, … cho biết chiến dịch … từ 1/10 đến 15/11"
+    # does), and then the date of another quote outranks it.
+    told = [i for i, f in enumerate(found) if not f.reported] or range(len(found))
+    best = max(told, key=fits.__getitem__)
     penalty = REPORTING_DATE_PENALTY if found[best].reported else 0.0
     return replace(found[best], fit=fits[best] - penalty, against=found[best].against + penalty)
 

@@ -479,3 +479,29 @@ def test_a_dateline_dates_the_report():
                                            ("benh vien co may tho khong", None)])
 def test_a_time_asked_without_diacritics(question, kind):
     assert parse_question(question).kind == kind
+
+
+def test_a_report_date_gives_way_to_the_date_it_reports():
+    """"Ngày 30/9, BS.CKII …, cho biết chiến dịch … từ 1/10 đến 15/11": the campaign's period, not
+    the day it was announced (the abbreviation's dot hid the "cho biết")."""
+    sentence = ("Ngày 30/9, BS.CKII Nguyễn Văn Tín, Giám đốc Sở Y tế, cho biết chiến dịch sẽ được triển khai "
+                "từ 1/10 đến 15/11 tại tất cả các xã.")
+    assert span_of("Chiến dịch kéo dài từ ngày nào đến ngày nào?", sentence) == "từ 1/10 đến 15/11"
+    assert span_of("Sở Y tế thông báo về chiến dịch vào ngày nào?", sentence) == "30/9"  # the report asked
+
+
+def test_a_range_between_parts_of_days():
+    sentence = "Mưa lớn kéo dài từ đêm 22/7 đến sáng 24/7 đã gây lũ quét tại nhiều địa phương."
+    assert span_of("Mưa lớn kéo dài từ khi nào đến khi nào?", sentence) == "từ đêm 22/7 đến sáng 24/7"
+    assert span_of("Mưa lớn kéo dài đến khi nào?", sentence) == "24/7"
+
+
+@pytest.mark.parametrize("question,sentence,value", [
+    ("Các ổ dịch nằm ở những huyện nào?",
+     "Các ổ dịch tập trung tại các huyện Chư Sê, Ia Pa, Krông Pa và thị xã An Khê.", "Chư Sê, Ia Pa, Krông Pa và thị xã An Khê"),
+    ("Which districts reported outbreaks?",
+     "Các ổ dịch tập trung tại các huyện Chư Sê, Ia Pa và Krông Pa.", "Chư Sê, Ia Pa và Krông Pa"),
+    ("Ổ dịch ở huyện nào?", "Ổ dịch nằm ở huyện Chư Sê, cách thị xã An Khê 30 km.", "Chư Sê"),  # one asked
+])
+def test_several_things_asked_are_answered_with_the_list(question, sentence, value):
+    assert span_of(question, sentence) == value
