@@ -56,10 +56,12 @@ GLOSSARY: dict[str, str] = {
     "exports": "xuat khau", "compensation": "boi thuong", "salary": "luong", "profit": "loi nhuan", "tax": "thue",
     "fee": "phi", "fees": "phi", "loan": "vay", "donations": "ung ho", "damage": "thiet hai", "losses": "thiet hai",
     "bridge": "cau", "river": "song", "flash flood": "lu quet", "landslide": "sat lo", "landslides": "sat lo",
+    "service": "dich vu", "increase": "tang", "increased": "tang", "decrease": "giam", "decreased": "giam",
     "households": "ho", "evacuated": "so tan", "evacuate": "so tan", "missing": "mat tich",
 }
 _PHRASES = sorted(GLOSSARY, key=len, reverse=True)
-_PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")\b", re.IGNORECASE)
+# A phrase's plural is read as the phrase ("fires", "services"), unless listed itself.
+_PATTERN = re.compile(r"\b(" + "|".join(re.escape(p) for p in _PHRASES) + r")(?:s|es)?\b", re.IGNORECASE)
 
 
 def vietnamese_equivalents(question: str) -> list[list[str]]:

@@ -731,7 +731,8 @@ def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Fo
         if needs.count_unit and not percentage:
             if _counts_something_else(sentence, start, shown, described):
                 against = OTHER_COUNT_PENALTY
-            elif _counts_part_of_it(sentence, start, shown, described, set(question.folded)):
+            elif question.vietnamese and _counts_part_of_it(sentence, start, shown, described, set(question.folded)) \
+                    or _counts_a_subset(sentence, start, end, _asked_words(question)):
                 against = PART_COUNT_PENALTY
         if VAGUE_COUNT.fullmatch(value):
             against += VAGUE_COUNT_PENALTY
@@ -759,6 +760,29 @@ def _counts_part_of_it(sentence: str, start: int, shown: str, described: set[str
         return False
     going_on = _words_going_on(sentence, start, shown)
     return bool(going_on) and going_on[0] not in asked
+
+
+# "47 vụ cháy, trong đó có 19 vụ …": what follows counts a part of the count before.
+_SUBSET_LEAD = re.compile(r"\b(?:trong đó|trong số đó|bao gồm)(?:\s+(?:có|là))?\s*$", re.IGNORECASE)
+
+
+def _counts_a_subset(sentence: str, start: int, end: int, asked: set[str]) -> bool:
+    """Does the count follow "trong đó" ("of which") without saying more of what was asked than
+    the sentence did before it ("4 bệnh nhân mắc bệnh dại, trong đó 2 người tử vong" for "how
+    many rabies patients"; not "643 trẻ mắc bệnh, trong đó 21 trẻ phải thở máy" for "bao nhiêu
+    trẻ phải thở máy")?"""
+    lead = _SUBSET_LEAD.search(sentence, max(0, start - 20), start)
+    if lead is None:
+        return False
+    after = set(folded_syllables(sentence[end:end + 40]))
+    return not (after & asked) - set(folded_syllables(sentence[:lead.start()]))
+
+
+def _asked_words(question: Question) -> set[str]:
+    """The question's content words, folded; an English one's in the Vietnamese of the glossary."""
+    if question.vietnamese:
+        return question.content
+    return {syllable for phrase in vietnamese_equivalents(question.text) for syllable in phrase}
 
 
 def _words_going_on(sentence: str, start: int, shown: str) -> list[str]:

@@ -76,7 +76,7 @@ _VIETNAMESE_SYLLABLE = re.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdghk
 PERCENT_UNITS = {"phan", "percent", "percentage"}
 # Classifiers and measure words that stand between a number and what it counts ("2.000 lượt kỳ
 # họp", "20 chiếc xe", "3 đợt kiểm tra"), folded; the counted word may follow within a few words.
-CLASSIFIERS = {"luot", "chiec", "cai", "con", "cuoc", "bo", "ky", "dot", "can", "ngoi", "tam", "qua", "to",
+CLASSIFIERS = {"luot", "chiec", "cai", "con", "cuoc", "bo", "ky", "dot", "can", "ngoi", "tam", "qua", "to", "vu",
                "ban", "cay", "doi", "loai", "nhom", "hang",
                "usd", "dong", "euro"}  # an amount of money in what it buys ("230 triệu USD cổ phần")
 MAX_CLASSIFIED_WORDS = 6
@@ -96,6 +96,7 @@ UNIT_EQUIVALENTS = {"tien": _MONEY, "kinh": _MONEY,
                     "nguoi": {"ca", "truong", "benh"}, "benh": {"nguoi", "ca", "truong"},
                     "tre": {"be", "chau", "em"}, "be": {"tre", "chau", "em"}, "chau": {"tre", "be", "em"},
                     "em": {"tre", "be", "chau", "hoc"}, "hoc": {"em"},
+                    "nghi": {"doi", "nguoi"},  # suspects ("nghi phạm") are counted as "đối tượng"
                     "gam": {"gram", "g"}, "gram": {"gam", "g"}, "kg": {"kilogam", "kilogram"},
                     "kilogam": {"kg", "kilogram"}, "lit": {"l"}, "met": {"m"}, "km": {"kilomet"}, "kilomet": {"km"}}
 
@@ -173,12 +174,18 @@ class _Tokens:
     text: str
     matches: list[re.Match[str]]
     words: list[str]  # lower-cased
+    accented: bool    # written with diacritics: "tai" is then the word "tai" (tai nạn), not "tại"
 
     @classmethod
     def of(cls, sentence: str) -> _Tokens:
         text = normalize(sentence)
         matches = list(_COUNT_TOKEN.finditer(text))
-        return cls(text, matches, [m.group(0).lower() for m in matches])
+        return cls(text, matches, [m.group(0).lower() for m in matches], has_diacritics(text))
+
+    def stopword(self, i: int) -> bool:
+        """Is word i a function word, as this sentence writes it?"""
+        word = self.words[i]
+        return is_stopword(word) and (has_diacritics(word) or not self.accented)
 
     def gap(self, i: int) -> str:
         """The text between token i and the next one (or the end)."""
@@ -245,7 +252,8 @@ def _starts_number(tokens: _Tokens, i: int, unit: str) -> bool:
     word = tokens.words[i]
     if word == "năm":
         following = tokens.words[i + 1] if tokens.joined(i) else None
-        return following is not None and (following in _MAGNITUDES or bool(unit) and _is_unit(following, unit))
+        return following is not None and (following in _MAGNITUDES
+                                          or bool(unit) and _is_unit(following, unit, tokens.accented))
     if word == "trăm" and i > 0 and tokens.words[i - 1] == "phần":
         return False
     return word[0].isdigit() or word in _NUMBER_WORDS
@@ -291,7 +299,7 @@ def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked
     those places."""
     value = sentence[number.start:number.end]
     after = _word_after(tokens, number.last)
-    if after is not None and _is_unit(tokens.words[after], unit):
+    if after is not None and _is_unit(tokens.words[after], unit, tokens.accented):
         stop = _asked_run_end(tokens, _compound_end(tokens, after), asked)
         if after > number.last + 1:
             return f"{value} {sentence[tokens.matches[after].start():tokens.matches[stop].end()]}"
@@ -301,7 +309,7 @@ def _with_unit(sentence: str, tokens: _Tokens, number: _Number, unit: str, asked
         if found is not None:
             return sentence[number.start:tokens.matches[_asked_run_end(tokens, found, asked)].end()]
     before = number.first - 1
-    if before >= 0 and _is_unit(tokens.words[before], unit):
+    if before >= 0 and _is_unit(tokens.words[before], unit, tokens.accented):
         return sentence[tokens.matches[before].start():number.end]
     return None
 
@@ -319,11 +327,12 @@ def _compound_end(tokens: _Tokens, at: int) -> int:
     return at
 
 
-def _is_unit(word: str, unit: str) -> bool:
-    """Is `word` (as written) the unit asked, or a word that counts the same thing ("bao nhiêu
-    tiền" → "1,2 tỷ đồng", "bao nhiêu ca tử vong" → "12 trường hợp tử vong")?"""
+def _is_unit(word: str, unit: str, accented: bool = False) -> bool:
+    """Is `word` (as written, in a sentence `accented` or not) the unit asked, or a word that
+    counts the same thing ("bao nhiêu tiền" → "1,2 tỷ đồng", "bao nhiêu ca tử vong" → "12 trường
+    hợp tử vong")?"""
     folded = fold(word)
-    if is_stopword(word):
+    if is_stopword(word) and (has_diacritics(word) or not accented):
         return False  # "từ 1361" (from): no count of "tử thi"
     if folded in _MONEY and unit in MONEY_ASKED:
         return word.lower() in _MONEY_WRITTEN or not has_diacritics(word)  # "đô" (dollars), not "tiến độ"
@@ -340,9 +349,9 @@ def _unit_in_phrase(tokens: _Tokens, classifier: int, unit: str) -> int | None:
         if i + 1 >= len(tokens.words) or tokens.gap(i) not in (" ", "/", ", ") or tokens.words[i + 1][0].isdigit():
             return None  # another number counts what follows it
         i += 1
-        if is_stopword(tokens.words[i]):
+        if tokens.stopword(i):
             return None  # "1 triệu đồng tại các điểm tiêm dịch vụ": the phrase ended at "tại"
-        if _is_unit(tokens.words[i], unit):
+        if _is_unit(tokens.words[i], unit, tokens.accented):
             return i
         if tokens.gap(i - 1) == ", ":
             return None

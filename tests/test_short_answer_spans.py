@@ -505,3 +505,40 @@ def test_a_range_between_parts_of_days():
 ])
 def test_several_things_asked_are_answered_with_the_list(question, sentence, value):
     assert span_of(question, sentence) == value
+
+
+@pytest.mark.parametrize("question,sentence,value", [
+    # "trong đó" (of which) leads a part of the count before it, unless the part is what is asked.
+    ("How many fires have occurred in Dong Nai since the start of 2024?",
+     "Theo PC07 Công an tỉnh Đồng Nai, từ đầu năm 2024 đến nay, trên địa bàn tỉnh xảy ra 47 vụ cháy, trong đó có "
+     "19 vụ cháy tại cơ sở sản xuất, kinh doanh, làm 3 người chết.", "47"),
+    ("Bệnh viện tiếp nhận bao nhiêu bệnh nhân mắc bệnh dại?",
+     "Trong tháng 6, bệnh viện tiếp nhận 4 bệnh nhân mắc bệnh dại, trong đó 2 bệnh nhân đã tử vong.", "4"),
+    ("How many rabies patients did the hospital receive in June?",
+     "Trong tháng 6, bệnh viện tiếp nhận 4 bệnh nhân mắc bệnh dại giai đoạn cuối, trong đó 2 người tử vong.", "4"),
+    ("Tỉnh xảy ra bao nhiêu vụ cháy?",
+     "Từ đầu năm, toàn tỉnh xảy ra 47 vụ cháy, trong đó có 19 vụ cháy tại cơ sở sản xuất.", "47"),
+    ("Bao nhiêu trẻ phải thở máy?", "Bệnh viện đã khám cho 643 trẻ mắc bệnh, trong đó 21 trẻ phải thở máy.", "21"),
+    # "tai" is the word of "tai nạn" in a sentence written with diacritics (not "tại"); "vụ" leads it.
+    ("How many traffic accidents happened in the province?",
+     "Toàn tỉnh xảy ra 118 vụ tai nạn giao thông, làm chết 76 người.", "118"),
+])
+def test_counts_of_a_part_and_of_things_led_by_vu(question, sentence, value):
+    assert span_of(question, sentence) == value
+
+
+def test_a_glossary_word_in_the_plural():
+    from rag.glossary import head_equivalent, vietnamese_equivalents
+    assert head_equivalent("fires") == ["chay"]
+    assert vietnamese_equivalents("How many medical services …?") == [["dich", "vu"]]
+
+
+def test_a_count_after_trong_do_is_a_part_unless_the_part_is_asked():
+    from rag.short_answer import _asked_words, _counts_a_subset
+    sentence = "Toàn tỉnh xảy ra 47 vụ cháy, trong đó có 19 vụ cháy tại cơ sở sản xuất, làm 3 người chết."
+    at = sentence.index("19")
+    fires = _asked_words(parse_question("How many fires occurred in the province?"))
+    assert _counts_a_subset(sentence, at, at + 2, fires)
+    assert not _counts_a_subset(sentence, sentence.index("47"), sentence.index("47") + 2, fires)
+    at_factories = _asked_words(parse_question("Có bao nhiêu vụ cháy tại cơ sở sản xuất?"))
+    assert not _counts_a_subset(sentence, at, at + 2, at_factories)
