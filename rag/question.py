@@ -148,6 +148,8 @@ class Question:
         match = QUESTION_KINDS["vi"]["number"].search(text)
         if match is None and self.kind == "number" and self.written_in == "vi":
             match = _count_statement(self.words, text)  # "Số đội tiêm lưu động …"
+            if match is None:
+                return ()  # an amount typed as a search ("Tổng mức đầu tư cầu …"): nothing counted
         return None if match is None else self.words[len(text[:match.end()].split()):]
 
     @property
@@ -280,13 +282,31 @@ _COUNT_STATEMENT = re.compile(r"^(?:tong )?(?:so luong|so)(?= )(?! (?:dien thoai
 
 def _statement(words: tuple[Word, ...], text: str, plain: str) -> tuple[int, str] | None:
     """A Vietnamese search with no question word that still asks a fact: a count ("Số đội tiêm
-    lưu động …") or a title's holder ("Phó Giám đốc Công an tỉnh Hà Giang"); the position of its
-    last word before what it is about."""
+    lưu động …"), an amount of money ("Tổng mức đầu tư cầu Hòa Đông") or a title's holder ("Phó
+    Giám đốc Công an tỉnh Hà Giang"); the position of its last word before what it is about (of
+    the word after an amount's name, which `names_money` reads before it)."""
     statement = _count_statement(words, text)
     if statement:
         return len(statement.group(0).split()) - 1, "number"
+    if not {"nao", "gi"} & {w.syllable for w in words}:
+        money = next((n for n in range(1, MONEY_SEARCH_WORDS + 1) if names_money(words[:n])), None)
+        if money is not None:
+            return money, "number"
     title = TITLE_SEARCH.match(plain)
     return (len(title.group(0).split()) - 1, "person") if title else None
+
+
+# What names an amount of money before "bao nhiêu", or opening a search: the price, cost, budget …
+MONEY_WORDS = {"giá", "phí", "tiền", "lương", "vốn"}  # as written ("Gia Lai" is no price)
+MONEY_PAIRS = {("chi", "phi"), ("kinh", "phi"), ("ngan", "sach"), ("doanh", "thu"), ("kim", "ngach"),
+               ("hoc", "phi"), ("vien", "phi"), ("dau", "tu")}
+MONEY_SEARCH_WORDS = 4  # "Tổng mức đầu tư …": the amount is named within the first four words
+
+
+def names_money(words: tuple[Word, ...]) -> bool:
+    """Do `words` name an amount of money ("giá mỗi suất ăn", "kim ngạch xuất khẩu")?"""
+    pairs = set(zip((w.syllable for w in words), (w.syllable for w in words[1:])))
+    return bool(pairs & MONEY_PAIRS) or any(w.written.lower() in MONEY_WORDS for w in words)
 
 
 def _count_statement(words: tuple[Word, ...], text: str) -> re.Match[str] | None:

@@ -24,7 +24,7 @@ from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
 from rag.glossary import english_places, head_equivalent, vietnamese_equivalents
-from rag.question import RATE_QUESTION, Question, Word
+from rag.question import RATE_QUESTION, Question, Word, names_money
 from rag.text import STOPWORDS, fold, folded_syllables, has_diacritics, is_stopword, normalize, syllables
 
 # Titles a "who" question asks for (folded syllables), longest first so "tong bi thu" wins.
@@ -533,17 +533,9 @@ def _count_unit(question: Question) -> str | None:
     return head[0] if head else ""
 
 
-# What a Vietnamese "… là bao nhiêu?" asks in a currency: the price, cost, budget … before it.
-_MONEY_WORDS = {"giá", "phí", "tiền", "lương", "vốn"}
-_MONEY_PAIRS = {("chi", "phi"), ("kinh", "phi"), ("ngan", "sach"), ("doanh", "thu"), ("kim", "ngach"),
-                ("hoc", "phi"), ("vien", "phi"), ("von", "dau")}
-
-
 def _asks_money(question: Question) -> bool:
     """Do the words before the question's "bao nhiêu" name an amount of money?"""
-    before = question.words[:question.asked_at]
-    pairs = set(zip((w.syllable for w in before), (w.syllable for w in before[1:])))
-    return bool(pairs & _MONEY_PAIRS) or any(w.written.lower() in _MONEY_WORDS for w in before)
+    return names_money(question.words[:question.asked_at])
 
 
 def english_counted(question: str) -> tuple[str, str] | None:

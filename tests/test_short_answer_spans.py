@@ -542,3 +542,16 @@ def test_a_count_after_trong_do_is_a_part_unless_the_part_is_asked():
     assert not _counts_a_subset(sentence, sentence.index("47"), sentence.index("47") + 2, fires)
     at_factories = _asked_words(parse_question("Có bao nhiêu vụ cháy tại cơ sở sản xuất?"))
     assert not _counts_a_subset(sentence, at, at + 2, at_factories)
+
+
+@pytest.mark.parametrize("question,kind", [("kim ngach xuat khau cua tinh nam 2024", "number"),
+                                           ("Tổng mức đầu tư cầu Hòa Đông", "number"),
+                                           ("Gia Lai tiêm vaccine sởi", None),   # a name, not "giá"
+                                           ("Giá thuốc là gì?", None)])
+def test_an_amount_of_money_typed_as_a_search(question, kind):
+    assert parse_question(question).kind == kind
+
+
+def test_an_amount_typed_as_a_search_is_answered_with_money():
+    sentence = "Cầu chính dài 680 m, rộng 14 m với 4 làn xe, được xây dựng với tổng mức đầu tư 620 tỷ đồng."
+    assert span_of("Tổng mức đầu tư cầu Hòa Đông", sentence) == "620 tỷ"
