@@ -288,12 +288,24 @@ def _statement(words: tuple[Word, ...], text: str, plain: str) -> tuple[int, str
     statement = _count_statement(words, text)
     if statement:
         return len(statement.group(0).split()) - 1, "number"
-    if not {"nao", "gi"} & {w.syllable for w in words}:
+    if not _asks_something(words, plain):  # "… lấy kinh phí từ đâu?" asks a source
         money = next((n for n in range(1, MONEY_SEARCH_WORDS + 1) if names_money(words[:n])), None)
         if money is not None:
             return money, "number"
     title = TITLE_SEARCH.match(plain)
     return (len(title.group(0).split()) - 1, "person") if title else None
+
+
+_OTHER_QUESTION_WORDS = {"đâu", "nào", "gì", "sao", "ai"}
+_OTHER_QUESTION_FOLDED = re.compile(r"\b(?:nao|gi|sao|ai)\b|\b(?:tu|o|tai) dau\b")
+
+
+def _asks_something(words: tuple[Word, ...], plain: str) -> bool:
+    """Does a question word stand in it ("đâu", "nào" …; typed without marks, "tu dau" but not
+    "dau tu", investment)?"""
+    if any(has_diacritics(w.written) for w in words):
+        return any(w.written.lower() in _OTHER_QUESTION_WORDS for w in words)
+    return _OTHER_QUESTION_FOLDED.search(plain) is not None
 
 
 # What names an amount of money before "bao nhiêu", or opening a search: the price, cost, budget …

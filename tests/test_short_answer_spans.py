@@ -547,7 +547,8 @@ def test_a_count_after_trong_do_is_a_part_unless_the_part_is_asked():
 @pytest.mark.parametrize("question,kind", [("kim ngach xuat khau cua tinh nam 2024", "number"),
                                            ("Tổng mức đầu tư cầu Hòa Đông", "number"),
                                            ("Gia Lai tiêm vaccine sởi", None),   # a name, not "giá"
-                                           ("Giá thuốc là gì?", None)])
+                                           ("Giá thuốc là gì?", None),
+                                           ("Trường lấy kinh phí từ đâu?", None)])
 def test_an_amount_of_money_typed_as_a_search(question, kind):
     assert parse_question(question).kind == kind
 
