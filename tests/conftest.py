@@ -43,6 +43,22 @@ def seed_assistant(base_settings, seed_index_dir):
     return Assistant.open(seed_index_dir, base_settings)
 
 
+def assistant_over(articles: list[dict], root: Path, settings: Settings):
+    """A real index of `articles` (id, title, date, text) written for a test, under `root`, and
+    the assistant that reads it."""
+    import json
+
+    from rag.assistant import Assistant
+    from rag.ingest import ingest
+
+    (root / "articles").mkdir()
+    (root / "articles" / "articles.jsonl").write_text(
+        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in articles), encoding="utf-8")
+    settings = settings.with_index_dir(root / "index")
+    ingest([root / "articles"], settings)
+    return Assistant.open(settings=settings)
+
+
 @pytest.fixture()
 def seed_copy(tmp_path) -> Path:
     """A writable copy of the seed articles."""

@@ -1,9 +1,8 @@
 """Which sentences the extractive answer quotes, on a real index of three health articles written
 for this test (not taken from any evaluation set)."""
 
-import json
-
 import pytest
+from conftest import assistant_over
 
 from rag.answer import UNKNOWN_PENALTY
 
@@ -55,16 +54,7 @@ REASON = "thận của trẻ chưa giữ nước tốt"
 
 @pytest.fixture(scope="module")
 def health_assistant(tmp_path_factory, base_settings, embedder):
-    from rag.assistant import Assistant
-    from rag.ingest import ingest
-
-    root = tmp_path_factory.mktemp("health")
-    (root / "articles").mkdir()
-    (root / "articles" / "health.jsonl").write_text(
-        "".join(json.dumps(a, ensure_ascii=False) + "\n" for a in ARTICLES), encoding="utf-8")
-    settings = base_settings.with_index_dir(root / "index")
-    ingest([root / "articles"], settings)
-    return Assistant.open(settings=settings)
+    return assistant_over(ARTICLES, tmp_path_factory.mktemp("health"), base_settings)
 
 
 @pytest.mark.parametrize("question", ["Vì sao trẻ em dễ bị mất nước khi bị tiêu chảy?",
@@ -202,15 +192,7 @@ def long_article_assistant(tmp_path_factory, base_settings, embedder):
     """One article in short passages (64 tokens), so that it spans several."""
     from dataclasses import replace
 
-    from rag.assistant import Assistant
-    from rag.ingest import ingest
-
-    root = tmp_path_factory.mktemp("long")
-    (root / "articles").mkdir()
-    (root / "articles" / "soi.jsonl").write_text(json.dumps(MEASLES_CAMPAIGN, ensure_ascii=False) + "\n", encoding="utf-8")
-    settings = replace(base_settings.with_index_dir(root / "index"), chunk_tokens=64)
-    ingest([root / "articles"], settings)
-    return Assistant.open(settings=settings)
+    return assistant_over([MEASLES_CAMPAIGN], tmp_path_factory.mktemp("long"), replace(base_settings, chunk_tokens=64))
 
 
 def test_a_count_in_a_further_passage_of_the_best_article_is_found(long_article_assistant):
@@ -247,16 +229,7 @@ ORGAN_DONATION = {"id": "ghep", "title": "Ghép thận từ người hiến ch�
 
 @pytest.fixture(scope="module")
 def donation_assistant(tmp_path_factory, base_settings, embedder):
-    from rag.assistant import Assistant
-    from rag.ingest import ingest
-
-    root = tmp_path_factory.mktemp("donation")
-    (root / "articles").mkdir()
-    (root / "articles" / "ghep.jsonl").write_text(json.dumps(ORGAN_DONATION, ensure_ascii=False) + "\n",
-                                                  encoding="utf-8")
-    settings = base_settings.with_index_dir(root / "index")
-    ingest([root / "articles"], settings)
-    return Assistant.open(settings=settings)
+    return assistant_over([ORGAN_DONATION], tmp_path_factory.mktemp("donation"), base_settings)
 
 
 @pytest.mark.parametrize("question,value", [("Anh Trần Minh Khoa, người hiến thận, bị tai nạn khi nào?", "2/10"),

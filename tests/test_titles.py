@@ -1,9 +1,8 @@
 """A title asked for its holder, typed as a search or with "tên gì", on a real index of one
 hospital article written for this test (not taken from any evaluation set)."""
 
-import json
-
 import pytest
+from conftest import assistant_over
 
 from rag.question import parse_question
 
@@ -17,16 +16,7 @@ HOSPITAL = {"id": "quang-tri", "title": "Cứu sống cụ ông 70 tuổi hôn m
 
 @pytest.fixture(scope="module")
 def hospital_assistant(tmp_path_factory, base_settings, embedder):
-    from rag.assistant import Assistant
-    from rag.ingest import ingest
-
-    root = tmp_path_factory.mktemp("titles")
-    (root / "articles").mkdir()
-    (root / "articles" / "hospital.jsonl").write_text(json.dumps(HOSPITAL, ensure_ascii=False) + "\n",
-                                                       encoding="utf-8")
-    settings = base_settings.with_index_dir(root / "index")
-    ingest([root / "articles"], settings)
-    return Assistant.open(settings=settings)
+    return assistant_over([HOSPITAL], tmp_path_factory.mktemp("titles"), base_settings)
 
 
 @pytest.mark.parametrize("question,kind", [
