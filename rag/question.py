@@ -68,9 +68,16 @@ WHICH_PERSON = {
 # chữa bệnh") or with "tên gì" after it ("Phó Giám đốc Bệnh viện … tên gì"): its holder is asked.
 # Read on the folded words with names left in, as titles are capitalised; a search that asks
 # something else ("Giám đốc … nói gì", "… nào") is none.
-_TITLE = (r"(?:pho )?(?:tong giam doc|giam doc|pho chu tich|chu tich|tong bi thu|bi thu|bo truong|thu truong|"
-          r"thu tuong|tu lenh|chanh an|vien truong|cuc truong|hieu truong|"
-          r"truong (?:khoa|phong|ban|doan|tram|cong an|trai|dai))")
+# Titles a "who" question asks for (folded syllables), longest first so "tong bi thu" wins
+# (rag/support.py reads them in the question and in the quotes).
+TITLES = sorted([("giam", "doc"), ("chu", "tich"), ("bi", "thu"), ("tong", "bi", "thu"), ("bo", "truong"),
+                 ("thu", "truong"), ("thu", "tuong"), ("tu", "lenh"), ("chanh", "an"), ("vien", "truong"),
+                 ("truong", "doan"), ("truong", "ban"), ("truong", "phong"), ("tong", "giam", "doc"),
+                 ("truong", "khoa"), ("cuc", "truong"), ("hieu", "truong"), ("truong", "tram")],
+                key=len, reverse=True)
+# … and heads of a post a search may also name ("Trưởng công an xã", "Trưởng trại giam").
+_SEARCHED_TITLES = [("truong", "cong", "an"), ("truong", "trai"), ("truong", "dai")]
+_TITLE = "(?:pho )?(?:" + "|".join(" ".join(t) for t in sorted(TITLES + _SEARCHED_TITLES, key=len, reverse=True)) + ")"
 TITLE_SEARCH = re.compile(rf"^{_TITLE}\b(?!.*\b(?:nao|gi|sao)\b)")
 TITLE_NAME_ASKED = re.compile(rf"\b{_TITLE}\b.*\b(ten (?:la )?gi)\b")
 QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "ai", "gi", "nao",

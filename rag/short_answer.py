@@ -106,7 +106,9 @@ _START_ASKED = re.compile(r"\b(?:bat dau|khoi dau|start|starts|started|begin|beg
                           r"tu nam nao|tu bao gio)\b")
 _END_ASKED = re.compile(r"\b(?:ket thuc|cham dut|xong|hoan thanh|(?:den|toi) (?:khi nao|ngay nao|hom nao|nam nao|thang nao|bao gio)|end|ends|"
                         r"ended|finish|finishes|finished|until (?:when|what|which)|by (?:when|what year))\b")
-_DAY_WORD = r"(?:ngày|năm|rạng sáng|sáng|trưa|chiều|tối|đêm)"  # "từ đêm 22/7 đến sáng 24/7"
+_PARTS_OF_DAY = {"rạng sáng", "sáng", "trưa", "chiều", "tối", "đêm"}
+# What may stand before a date at an end of a period: "từ đêm 22/7 đến sáng 24/7".
+_DAY_WORD = "(?:ngày|năm|" + "|".join(sorted(_PARTS_OF_DAY, key=len, reverse=True)) + ")"
 _START_BEFORE = re.compile(rf"\b(?:từ|from|since)\s+(?:{_DAY_WORD}\s+)?$", re.IGNORECASE)
 _END_BEFORE = re.compile(rf"(?:\b(?:đến|tới|until|to|through)\s+(?:(?:hết\s+)?{_DAY_WORD}\s+)?|\d\s*[-–]\s*)$", re.IGNORECASE)
 PERIOD_SIDE_BONUS = 1.0
@@ -721,6 +723,7 @@ def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Fo
     asked = normalize(question.text)
     rate = not needs.count_unit and _RATE_ASKED.search(question.folded_text) is not None
     described = _described(question) - {needs.count_unit}
+    asked_words = _asked_words(question)
     out = []
     for value, shown, start, end in count_spans(sentence, needs.count_unit or "", _unit_phrase(question, 4)):
         if not needs.count_unit and re.fullmatch(r"[\d.,]+", value) and \
@@ -732,7 +735,7 @@ def _numbers(sentence: str, question: Question, needs: Requirements) -> list[_Fo
             if _counts_something_else(sentence, start, shown, described):
                 against = OTHER_COUNT_PENALTY
             elif question.vietnamese and _counts_part_of_it(sentence, start, shown, described, set(question.folded)) \
-                    or _counts_a_subset(sentence, start, end, _asked_words(question)):
+                    or _counts_a_subset(sentence, start, end, asked_words):
                 against = PART_COUNT_PENALTY
         if VAGUE_COUNT.fullmatch(value):
             against += VAGUE_COUNT_PENALTY
@@ -1047,9 +1050,6 @@ def _with_qualifier(sentence: str, found: _Found, question: Question) -> _Found:
     if m is None or fold(m.group(0).split()[-1].lower()) == asked_before:
         return found
     return _from(sentence, found, m.start())
-
-
-_PARTS_OF_DAY = {"rạng sáng", "sáng", "trưa", "chiều", "tối", "đêm"}
 
 
 def _from(sentence: str, found: _Found, start: int) -> _Found:

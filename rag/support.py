@@ -24,15 +24,9 @@ from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass, field
 
 from rag.glossary import english_places, head_equivalent, vietnamese_equivalents
-from rag.question import RATE_QUESTION, Question, Word, names_money
+from rag.question import RATE_QUESTION, TITLES, Question, Word, names_money
 from rag.text import STOPWORDS, fold, folded_syllables, has_diacritics, is_stopword, normalize, syllables
 
-# Titles a "who" question asks for (folded syllables), longest first so "tong bi thu" wins.
-TITLES = sorted([("giam", "doc"), ("chu", "tich"), ("bi", "thu"), ("tong", "bi", "thu"), ("bo", "truong"),
-                 ("thu", "truong"), ("thu", "tuong"), ("tu", "lenh"), ("chanh", "an"), ("vien", "truong"),
-                 ("truong", "doan"), ("truong", "ban"), ("truong", "phong"), ("tong", "giam", "doc"),
-                 ("truong", "khoa"), ("cuc", "truong"), ("hieu", "truong"), ("truong", "tram")],
-                key=len, reverse=True)
 DEPUTY = "pho"
 # Words before a one-syllable place ("Công an Huế", "TP Vinh"), folded.
 _PLACE_BEFORE_SINGLE = [("cong", "an"), ("thanh", "pho"), ("tinh",), ("quan",), ("huyen",), ("xa",), ("phuong",)]
@@ -184,8 +178,7 @@ class _Tokens:
 
     def stopword(self, i: int) -> bool:
         """Is word i a function word, as this sentence writes it?"""
-        word = self.words[i]
-        return is_stopword(word) and (has_diacritics(word) or not self.accented)
+        return _written_stopword(self.words[i], self.accented)
 
     def gap(self, i: int) -> str:
         """The text between token i and the next one (or the end)."""
@@ -243,7 +236,7 @@ def _numbers(tokens: _Tokens, unit: str) -> Iterator[_Number]:
 
 def _vague_lead(tokens: _Tokens, i: int) -> bool:
     """Does "hàng" stand right before the magnitude at `i` ("hàng trăm", "hàng nghìn")?"""
-    return i > 0 and tokens.words[i] in _MAGNITUDES and tokens.words[i - 1].lower() == "hàng" and tokens.joined(i - 1)
+    return i > 0 and tokens.words[i] in _MAGNITUDES and tokens.words[i - 1] == "hàng" and tokens.joined(i - 1)
 
 
 def _starts_number(tokens: _Tokens, i: int, unit: str) -> bool:
@@ -327,12 +320,18 @@ def _compound_end(tokens: _Tokens, at: int) -> int:
     return at
 
 
+def _written_stopword(word: str, accented: bool) -> bool:
+    """Is `word` a function word in a sentence written with diacritics (`accented`) or without? In
+    the first, a word without marks is itself ("tai" of "tai nạn"), not "tại" typed plainly."""
+    return is_stopword(word) and (has_diacritics(word) or not accented)
+
+
 def _is_unit(word: str, unit: str, accented: bool = False) -> bool:
     """Is `word` (as written, in a sentence `accented` or not) the unit asked, or a word that
     counts the same thing ("bao nhiêu tiền" → "1,2 tỷ đồng", "bao nhiêu ca tử vong" → "12 trường
     hợp tử vong")?"""
     folded = fold(word)
-    if is_stopword(word) and (has_diacritics(word) or not accented):
+    if _written_stopword(word, accented):
         return False  # "từ 1361" (from): no count of "tử thi"
     if folded in _MONEY and unit in MONEY_ASKED:
         return word.lower() in _MONEY_WRITTEN or not has_diacritics(word)  # "đô" (dollars), not "tiến độ"
@@ -527,8 +526,8 @@ def _count_unit(question: Question) -> str | None:
     if counted is None:
         return None
     head = head_equivalent(counted[0])
-    if counted[0].split()[-1:] and counted[0].split()[-1].lower() in _MONEY_NOUNS \
-            or not head and _MONEY_ASKED.search(question.text):
+    noun = counted[0].lower().split()[-1:]
+    if noun and noun[0] in _MONEY_NOUNS or not head and _MONEY_ASKED.search(question.text):
         return "tien"  # "How much cash …", "How much did the operation cost?": an amount of money
     return head[0] if head else ""
 
