@@ -154,10 +154,8 @@ def build_app(loader: AssistantLoader, feedback: FeedbackLog, concurrency: int =
         return state
 
     def answer_steps(session: ChatSession, question: str) -> Iterator[tuple[Any, ...]]:
+        # After Stop, `session.ask` ends within a fraction of a second, LLM or not (app/session.py).
         for step, messages in enumerate(session.ask(question)):
-            if step and session.turns and session.turns[-1].stopped:
-                return  # Stop was pressed: end here, or the event (and the chat's busy overlay) would
-                # last until the LLM's stream ends, and "regenerate" could not be clicked meanwhile
             answer = session.last_answer()
             # Labels and the emptied box once: typing the next question while this one streams is kept.
             chrome = _chrome(session.language, clear_box=True) if step == 0 else _skips(CHROME_COUNT)
@@ -336,7 +334,9 @@ def build_app(loader: AssistantLoader, feedback: FeedbackLog, concurrency: int =
         ]
         for event in asked:
             event.then(save_history, [state, history], [history, past], api_visibility="private")
-        stop_button.click(stop, [state], [chatbot, state], cancels=asked, api_visibility="private")
+        # Stop marks the turn; its answer's event then ends by itself. Not `cancels=`: a cancel that
+        # raced the event's last step left the chat's busy overlay over "regenerate" (CI, twice).
+        stop_button.click(stop, [state], [chatbot, state], api_visibility="private")
         new.click(new_conversation, [switch, state], [chatbot, last_answer, state, box, past],
                   api_name="new_conversation")
         chatbot.clear(new_conversation, [switch, state], [chatbot, last_answer, state, box, past],

@@ -12,9 +12,11 @@ its `Conversation`, so follow-ups still work) from that JSON after a reload.
 from __future__ import annotations
 
 import itertools
+import queue
+import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, fields
 
 from app import render
@@ -26,6 +28,9 @@ from rag.text import normalize
 
 # Turn ids are unique in the process, so element ids of passages never collide on a page.
 _turn_ids = itertools.count(1)
+# How often a waiting answer looks whether the user pressed Stop.
+STOP_POLL_S = 0.2
+_END = object()
 
 Message = dict[str, str]
 
@@ -71,7 +76,8 @@ class ChatSession:
         yield self.messages()
         # With the switch on a language, the answer's own words follow it too.
         language = self.choice if self.choice in LANGUAGES else None
-        for item in self.conversation.ask_stream(prepared.text, language=language):
+        stream = self.conversation.ask_stream(prepared.text, language=language)
+        for item in until_stopped(stream, lambda: turn.stopped):
             if isinstance(item, Answer):
                 turn.answer = item
                 standalone = self.conversation.turns[-1].standalone if self.conversation.turns else None
@@ -80,6 +86,8 @@ class ChatSession:
             else:
                 turn.partial += item
             yield self.messages()
+        if turn.stopped:
+            yield self.messages()  # last, so "stopped" shows whatever step reached the page before
 
     def regenerate(self) -> str | None:
         """Forget the last turn (finished or stopped) and return its question to ask again."""
@@ -180,3 +188,45 @@ def _answer_from(data: dict) -> Answer:
     return Answer(str(data["question"]), str(data["answer"]), str(data["language"]), bool(data["abstained"]),
                   citations, list(data.get("retrieved_doc_ids") or []), list(data.get("notes") or []))
 
+
+def until_stopped(items: Iterator, stopped: Callable[[], bool], poll_s: float = STOP_POLL_S) -> Iterator:
+    """`items`, until `stopped()` turns true, even while the next item is slow to come.
+
+    The items are read in a thread of their own, so a Stop is seen within `poll_s` although an
+    LLM may take seconds per word: the answer's event then ends by itself, and the page never
+    has to cancel it (a cancel racing the event's last step could leave the chat marked busy).
+    The reading thread stops at the next item and closes `items`.
+    """
+    found: queue.Queue = queue.Queue()
+    leave = threading.Event()
+
+    def read() -> None:
+        try:
+            for item in items:
+                if leave.is_set():
+                    break
+                found.put(item)
+        except BaseException as error:  # handed to the reader, raised there
+            found.put(error)
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+            found.put(_END)
+
+    threading.Thread(target=read, name="answer-reader", daemon=True).start()
+    try:
+        while not stopped():
+            try:
+                item = found.get(timeout=poll_s)
+            except queue.Empty:
+                continue
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            if stopped():
+                return
+            yield item
+    finally:
+        leave.set()

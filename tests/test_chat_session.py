@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from app import render
@@ -132,3 +134,40 @@ def test_vietnamese_numbers_use_dots():
 
     assert "20.000" in label("vi", "cut", length=20_000, limit=MAX_QUESTION_CHARS)
     assert "20,000" in label("en", "cut", length=20_000, limit=MAX_QUESTION_CHARS)
+
+
+def test_stop_ends_the_answer_while_its_next_word_is_still_coming():
+    """Stop must not wait for a slow LLM's next word: the page's answer event ends by itself."""
+    from app.session import until_stopped
+
+    release, closed = threading.Event(), threading.Event()
+
+    def slow_words():
+        try:
+            yield "Theo"
+            release.wait(30)  # the next word is not coming before the test lets it
+            yield "bài báo"
+        finally:
+            closed.set()
+
+    stop = threading.Event()
+    words = until_stopped(slow_words(), stop.is_set, poll_s=0.05)
+    assert next(words) == "Theo"
+    stop.set()
+    assert list(words) == []  # ends although the word after "Theo" has not arrived
+    assert not closed.is_set()
+    release.set()
+    assert closed.wait(10), "the words' reader neither stopped nor closed the stream"
+
+
+def test_an_unstopped_answer_keeps_every_word_and_its_errors():
+    from app.session import until_stopped
+
+    assert list(until_stopped(iter(["a", "b", "c"]), lambda: False, poll_s=0.05)) == ["a", "b", "c"]
+
+    def failing():
+        yield "a"
+        raise RuntimeError("LLM went away")
+
+    with pytest.raises(RuntimeError, match="went away"):
+        list(until_stopped(failing(), lambda: False, poll_s=0.05))
