@@ -217,6 +217,11 @@ class Embedder:
     def _prompt(self, kind: str) -> str:
         return self.runtime.prompts.get(kind, "")
 
+    def word_pieces(self, word: str) -> list[str]:
+        """The pieces of the model's vocabulary `word` is read as (no special tokens, no bare
+        word-start marker)."""
+        return [p for p in self.runtime.tokenizer.encode(word, add_special_tokens=False).tokens if p != "▁"]
+
     def count_tokens(self, text: str, kind: str = PASSAGE_PROMPT) -> int:
         """Tokens the model sees for `text`, prompt and special tokens included."""
         return self.runtime.count_tokens(self._prompt(kind) + text)

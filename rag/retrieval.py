@@ -214,12 +214,9 @@ class Retriever:
     def _model_knows_a_word(self, question: Question) -> bool:
         """Does the model's vocabulary hold one of the question's content words whole? Gibberish
         ("asdfgh qwerty", "xxxxxxxx") falls apart into pieces; words of any language it read do not."""
-        tokenizer = getattr(getattr(self.embedder, "model", None), "tokenizer", None)
-        if tokenizer is None:
-            return True
         words = [w.written.lower() for w in question.words if w.syllable not in STOPWORDS and not w.syllable.isdigit()]
         for word in words:
-            pieces = [p for p in tokenizer.tokenize(word) if p != "▁"]
+            pieces = self.embedder.word_pieces(word)
             if len(pieces) == 1 or len(word) / max(1, len(pieces)) >= MIN_CHARS_PER_PIECE:
                 return True
         return False

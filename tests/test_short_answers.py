@@ -43,6 +43,18 @@ def test_a_greeting_is_refused(seed_assistant, question):
     assert answer.abstained and not answer.citations
 
 
+# Nonsense asked as a question: the "?" makes it read as one, so only the model's vocabulary
+# (rag/retrieval.py `_model_knows_a_word`) tells it from a question in words the articles lack.
+# The check had read a tokenizer the embedder no longer had, and let all of these through.
+NONSENSE_ASKED = ["asdkjh qwe lkjas zxcv ???", "xkcd blorf zzzt?", "Qwe zxcv mnbv lkjh?"]
+
+
+@pytest.mark.parametrize("question", NONSENSE_ASKED)
+def test_nonsense_with_a_question_mark_is_refused(seed_assistant, question):
+    answer = seed_assistant.ask(question)
+    assert answer.abstained and not answer.citations
+
+
 def test_a_question_with_greeting_words_is_still_a_question():
     from rag.question import parse_question
     assert not parse_question("Sức khỏe bệnh nhân hôm nay ra sao?").small_talk_only
