@@ -41,7 +41,7 @@ from rag.embedding import load_embedder  # noqa: E402
 from rag.ingest import index_documents  # noqa: E402
 from rag.local_store import LocalStore  # noqa: E402
 from rag.retrieval import Retriever  # noqa: E402
-from rag.store import create_store, open_store  # noqa: E402
+from rag.store import create_store  # noqa: E402
 
 DATA = ROOT / "bench" / "data" / "xquad-vi"
 

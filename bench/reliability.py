@@ -96,7 +96,7 @@ def main() -> None:
             rows.append((f"{writers} concurrent `rag ingest`, different paths", args.runs,
                          f"{sum(1 for n in lost if n)} runs lost articles ({sum(lost)} of {writers * args.runs})"))
         seconds = time.perf_counter() - started
-    print(f"| scenario | runs | failures |\n|---|---|---|")
+    print("| scenario | runs | failures |\n|---|---|---|")
     for name, runs, failures_text in rows:
         print(f"| {name} | {runs} | {failures_text} |")
     print(f"\n({seconds:.0f} s)")

@@ -15,8 +15,10 @@ from dataclasses import asdict, dataclass, field, replace
 import numpy as np
 
 from rag.corpus import UNKNOWN_DATE
+from rag.question import Question
 from rag.retrieval import DocumentHit, Retrieval
-from rag.short_answer import ShortAnswer, Span, asks_role, find_span, question_terms, short_answer
+from rag.short_answer import ShortAnswer, Span, asks_role, find_span, question_terms
+from rag.short_answer_text import short_answer
 from rag.text import STOPWORDS, folded_syllables, with_bigrams, with_same_meaning
 
 # Sentence score = cosine(question, sentence) + OVERLAP_WEIGHT * the rarity-weighted share of the

@@ -20,7 +20,8 @@ from rag.answer import LABELS, Answer, Citation, content_words
 from rag.config import Settings
 from rag.llm import Backend, LLMUnavailable, describe_failure, is_context_overflow, load_backend
 from rag.retrieval import PassageHit, Retrieval
-from rag.short_answer import ShortAnswer, Span, mentions, short_answer
+from rag.short_answer import ShortAnswer, Span
+from rag.short_answer_text import mentions, short_answer
 from rag.text import fold
 
 log = logging.getLogger(__name__)

@@ -7,8 +7,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from rag.local_store import current_manifest_path
 
 RAG = [sys.executable, "-m", "rag.cli"]

@@ -28,7 +28,7 @@ from rag.chunking import Chunk
 from rag.generation import CitationFilter, Generator, Passage, citation, passage_block
 from rag.llm import estimate_tokens
 from rag.retrieval import PassageHit
-from rag.short_answer import mentions
+from rag.short_answer_text import mentions
 
 HANOI = {"002_61ff474f94b66afa", "003_f74e899145c90a99"}
 PASSAGE = re.compile(r'<passage n="(\d+)" title="[^"]*" date="[^"]*">\n(.*?)\n</passage>', re.DOTALL)

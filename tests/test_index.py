@@ -1,15 +1,12 @@
 """The index on disk: incremental ingest, atomic writes, damage and model checks."""
 
 import json
-import subprocess
-import sys
-import textwrap
 
 import pytest
 
 from rag.embedding import Embedder
 from rag.ingest import ingest
-from rag.local_store import LocalStore, current_manifest_path, read_manifest
+from rag.local_store import LocalStore, read_manifest
 from rag.store import IndexCorrupt, IndexMissing, IndexModelMismatch
 
 

@@ -17,8 +17,6 @@ from rag.pg_store import PgStore
 from rag.question import parse_question
 from rag.store import create_store, open_store
 
-from conftest import SEEDS
-
 RAG = [sys.executable, "-m", "rag.cli"]
 QUESTIONS = [
     "Ai là Giám đốc Công an TP Hải Phòng?",

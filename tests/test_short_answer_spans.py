@@ -4,7 +4,8 @@ evaluation sets): foreign names, counts, dates, places, and what an English read
 import pytest
 
 from rag.question import parse_question
-from rag.short_answer import Span, english_duration, english_number, find_span, question_terms, short_answer
+from rag.short_answer import Span, find_span, question_terms
+from rag.short_answer_text import english_duration, english_number, short_answer
 from rag.support import requirements
 
 

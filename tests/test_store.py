@@ -19,7 +19,7 @@ from rag.config import Settings
 from rag.embedding import describe_vectors
 from rag.question import parse_question
 from rag.chunking import Chunk
-from rag.ingest import compact, ingest
+from rag.ingest import ingest
 from rag.local_store import MERGE_FACTOR, LocalStore, dir_bytes
 from rag.store import IndexOutdated, NewDocument, StoredDocument
 
