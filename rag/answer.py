@@ -130,7 +130,7 @@ _ANSWER_SHAPES = {
         r"Đinh|Trịnh|Mai|Cao|Lâm|Đào|Đoàn|Trương|Lưu|Chu|Tạ) [A-ZĐ]"),
     "rank": re.compile(r"\b(?:tướng|tá|úy) [A-ZĐ]"),
     "number": re.compile(r"\d"),
-    "duration": re.compile(r"\d\s*(?:giây|phút|giờ|ngày|tuần|tháng|năm)\b", re.IGNORECASE),
+    "duration": re.compile(r"\d\s*(?:giây|phút|giờ|tiếng|ngày|tuần|tháng|năm)\b", re.IGNORECASE),
     "date": re.compile(r"\b\d{1,2}/\d{1,2}\b|\b\d{4}\b|\b(?:ngày|tháng|năm) \d"),
 }
 

@@ -84,12 +84,12 @@ class LexicalIndex:
     def score(self, question: Question | str) -> LexicalScores:
         if isinstance(question, str):
             question = parse_question(question)
-        accented = [w.written.lower() for w in question.words]
-        folded = question.folded
+        accented = [w.written.lower() for w in question.searched]
+        folded = [w.syllable for w in question.searched]
         content = [t for t in folded if t not in STOPWORDS] or folded
         known = sum(1 for t in content if t in self.folded.vocab_dict)
         coverage = known / len(content) if content else 0.0
-        names = [w.syllable for w in question.words if w.capital]
+        names = [w.syllable for w in question.searched if w.capital]
         name_share = sum(n in self.folded.vocab_dict for n in names) / len(names) if names else 0.0
         return LexicalScores(_scores(self.accented, query_terms(accented), self.size),
                              _scores(self.folded, query_terms(folded), self.size),
@@ -120,7 +120,7 @@ class LexicalIndex:
         """
         vietnamese = question.vietnamese
         # Capitalised words after the first are names: "Da" in "Da Nang" is not the stopword "đã".
-        kept = [(w.syllable, w.capital) for w in question.words if w.syllable not in STOPWORDS or w.capital]
+        kept = [(w.syllable, w.capital) for w in question.searched if w.syllable not in STOPWORDS or w.capital]
         terms = kept + [(a + b, na and nb) for (a, na), (b, nb) in zip(kept, kept[1:])]
         if not vietnamese:
             for phrase in vietnamese_equivalents(question.text):

@@ -82,6 +82,8 @@ TITLE_SEARCH = re.compile(rf"^{_TITLE}\b(?!.*\b(?:nao|gi|sao)\b)")
 TITLE_NAME_ASKED = re.compile(rf"\b{_TITLE}\b.*\b(ten (?:la )?gi)\b")
 QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "ai", "gi", "nao",
                   "sao", "dau", "bao", "nhieu", "khong", "chua", "tell", "list", "explain", "describe", "name"}
+# What "how" asks the measure of in English ("how long", "how far"): a question word, not content.
+HOW_MEASURES = {"long", "far", "old", "often", "big", "large", "tall", "high", "deep", "wide", "soon", "late", "early"}
 # Greetings, thanks and politeness (folded): a question of these alone asks the articles nothing.
 SMALL_TALK = {"hello", "hi", "hey", "thanks", "thank", "you", "please", "good", "morning", "afternoon",
               "evening", "night", "bye", "goodbye", "ok", "okay", "xin", "chao", "cam", "on", "tam", "biet",
@@ -195,10 +197,20 @@ class Question:
     def folded(self) -> list[str]:
         return [w.syllable for w in self.words]
 
+    @functools.cached_property
+    def searched(self) -> tuple[Word, ...]:
+        """The words looked up in the articles: all but the measure of an English "how long",
+        "how far" …, which is part of the question word ("long", folded, is "lòng" and the "Long"
+        of many places)."""
+        if self.written_in != "en":
+            return self.words
+        return tuple(w for i, w in enumerate(self.words)
+                     if not (i and w.syllable in HOW_MEASURES and self.words[i - 1].syllable == "how"))
+
     @property
     def content(self) -> set[str]:
-        """Folded syllables that are not question or function words."""
-        return {w for w in self.folded if w not in STOPWORDS}
+        """Folded syllables that are looked up and are not question or function words."""
+        return {w.syllable for w in self.searched if w.syllable not in STOPWORDS}
 
     @property
     def asks(self) -> bool:

@@ -214,7 +214,7 @@ class Retriever:
     def _model_knows_a_word(self, question: Question) -> bool:
         """Does the model's vocabulary hold one of the question's content words whole? Gibberish
         ("asdfgh qwerty", "xxxxxxxx") falls apart into pieces; words of any language it read do not."""
-        words = [w.written.lower() for w in question.words if w.syllable not in STOPWORDS and not w.syllable.isdigit()]
+        words = [w.written.lower() for w in question.searched if w.syllable not in STOPWORDS and not w.syllable.isdigit()]
         for word in words:
             pieces = self.embedder.word_pieces(word)
             if len(pieces) == 1 or len(word) / max(1, len(pieces)) >= MIN_CHARS_PER_PIECE:

@@ -874,7 +874,8 @@ def _address_end(sentence: str, end: int, administrative: bool, run_ends: dict[i
 
 
 # Units of time a "how long" question is answered in (folded), and their English names.
-TIME_UNITS = {"giay": "second", "phut": "minute", "gio": "hour", "ngay": "day", "tuan": "week",
+# "tiếng" is an hour as news writes it ("ca mổ kéo dài gần 4 tiếng"); after a number it is no sound.
+TIME_UNITS = {"giay": "second", "phut": "minute", "gio": "hour", "tieng": "hour", "ngay": "day", "tuan": "week",
               "thang": "month", "nam": "year"}
 
 

@@ -275,13 +275,18 @@ def test_the_speaker_is_the_person_before_the_post(question, sentence, value):
     ("Thời gian ủ bệnh sởi là bao lâu?", "Thời gian ủ bệnh của sởi thường từ 10-14 ngày.", "10-14 ngày"),
     ("How long did the treatment last?", "Bệnh nhân được điều trị trong 2 tuần, từ ngày 3/4 đến ngày 17/4.", "2 tuần"),
     ("Chiến dịch kéo dài bao lâu?", "Chiến dịch bắt đầu từ ngày 1/3 với 100 người tham gia.", None),
+    # "tiếng" (hour, as news writes it) is a unit of time; a sound ("tiếng nổ") has no number before it.
+    ("Ca mổ kéo dài bao lâu?", "Sau tiếng nổ lớn, ê-kíp phẫu thuật 3 lần truyền máu, ca mổ kéo dài gần 4 tiếng.",
+     "gần 4 tiếng"),
+    ("How long did the rescue take?", "Lực lượng cứu hộ mất 6 tiếng đồng hồ để đưa nạn nhân ra ngoài.", "6 tiếng"),
 ])
 def test_how_long(question, sentence, value):
     assert span_of(question, sentence) == value
 
 
 @pytest.mark.parametrize("text,english", [("5 giờ", "5 hours"), ("10-14 ngày", "10-14 days"),
-                                          ("mười năm", "10 years"), ("1 tuần", "1 week"), ("2,5 tháng", "2.5 months")])
+                                          ("mười năm", "10 years"), ("1 tuần", "1 week"), ("2,5 tháng", "2.5 months"),
+                                          ("4 tiếng", "4 hours")])
 def test_a_duration_in_english(text, english):
     assert english_duration(text) == english
 

@@ -72,6 +72,18 @@ def test_bigrams_tell_places_apart_from_names():
     assert index.score("cong an hai phong").folded.argmax() == 1
 
 
+def test_how_long_looks_up_no_long():
+    """ "long" in "How long …" asks a duration; folded, it would find "lòng" and every "Long" place."""
+    from rag.lexical import LexicalIndex
+    from rag.question import parse_question
+
+    index = LexicalIndex.build(["Người dân Long An rất vui lòng.", "Ca phẫu thuật kéo dài 4 tiếng."])
+    question = parse_question("How long did the surgery last?")
+    assert "long" not in index.term_weights(question)[0]
+    assert not index.score(question).folded[0] and not index.score(question).accented[0]
+    assert "long" in index.term_weights(parse_question("Who leads Long An police?"))[0]
+
+
 def test_every_spelling_of_a_plain_syllable_folds_back_to_it():
     from rag.diacritics import spellings
 
