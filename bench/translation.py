@@ -90,18 +90,25 @@ def measure(retriever: Retriever, questions: list, translated: dict[str, str] | 
     return {h: {k: mean(v) for k, v in r.items()} for h, r in rows.items() if r["hit@1"]}
 
 
+def llm_over_xquad(index_dir: Path) -> tuple[Settings, Generator]:
+    """The settings for an XQuAD-vi index in `index_dir` (built there when missing) and the
+    configured LLM; exits saying what to set when no LLM is configured or it cannot load."""
+    settings = Settings.from_env().with_index_dir(index_dir)
+    generator = Generator.from_settings(settings)
+    if generator is None or generator.backend is None:
+        raise SystemExit("error: set RAG_LLM (and RAG_LLM_GGUF or RAG_LLM_BASE_URL / RAG_LLM_MODEL): "
+                         + (generator.error if generator else "no LLM configured"))
+    if not (index_dir / "CURRENT").exists():
+        index_documents(load_corpus([DATA / "corpus.jsonl"]).documents, settings, [str(DATA)], rebuild=True)
+    return settings, generator
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--index-dir", type=Path, required=True, help="built here once, then reused")
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
-    settings = Settings.from_env().with_index_dir(args.index_dir)
-    generator = Generator.from_settings(settings)
-    if generator is None or generator.backend is None:
-        raise SystemExit("error: set RAG_LLM (and RAG_LLM_GGUF or RAG_LLM_BASE_URL / RAG_LLM_MODEL): "
-                         + (generator.error if generator else "no LLM configured"))
-    if not (args.index_dir / "CURRENT").exists():
-        index_documents(load_corpus([DATA / "corpus.jsonl"]).documents, settings, [str(DATA)], rebuild=True)
+    settings, generator = llm_over_xquad(args.index_dir)
     retriever = Retriever(open_store(settings, describe_vectors(settings)), load_embedder(settings))
     questions = load_questions(DATA / "queries_en.jsonl")[:args.limit]
     cache = args.index_dir / f"translations-{generator.backend.name}.json".replace("/", "_")

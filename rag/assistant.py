@@ -16,6 +16,7 @@ from rag.config import Settings
 from rag.embedding import Embedder, describe_vectors, load_embedder
 from rag.generation import Generator
 from rag.ingest import IngestReport, Progress, ingest
+from rag.llm_short_answer import with_llm_short_answer
 from rag.retrieval import Retrieval, Retriever
 from rag.store import IndexMissing, Store, open_store
 from rag.question import Question, parse_question
@@ -136,6 +137,8 @@ class Assistant:
         language = language or prepared.language
         answer = extractive_answer(retrieval, language, self.settings.abstain_thresholds[language])
         answer = replace(answer, notes=prepared.notes + answer.notes)
+        if self.settings.llm_short_answers:
+            answer = with_llm_short_answer(self.generator, retrieval.parsed, answer)
         if self.generator is not None:
             yield from self.generator.answer_stream(retrieval, answer)
             return

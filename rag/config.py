@@ -129,6 +129,9 @@ class Settings:
     # English question with a 1.5B local model, whose mistranslations cost two seed answers
     # their right quote while XQuAD-vi English hit@1 rose 0.813 -> 0.845 (docs/benchmarks.md).
     translate_questions: bool = False
+    # With an LLM, a fact question's short answer is the LLM's phrase when a quote holds it
+    # (rag/llm_short_answer.py); one short LLM call per who / when / how-many / where question.
+    llm_short_answers: bool = False
 
     @classmethod
     def from_env(cls) -> "Settings":
@@ -158,6 +161,7 @@ class Settings:
             llm_context=_env_int("RAG_LLM_CONTEXT", 4096),
             llm_max_tokens=_env_int("RAG_LLM_MAX_TOKENS", 512),
             translate_questions=_env_choice("RAG_TRANSLATE_QUESTIONS", "0", ("1", "0")) == "1",
+            llm_short_answers=_env_choice("RAG_LLM_SHORT_ANSWERS", "0", ("1", "0")) == "1",
         )
 
     def with_database(self, url: str | None, schema: str | None = None) -> "Settings":
