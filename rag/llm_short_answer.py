@@ -6,8 +6,10 @@ sentence. Asked for the phrase copied from the quotes, a 1.5B local model did be
 (bench/llm_short_answers.py: F1 0.558 → 0.595 for Vietnamese questions, 0.447 → 0.542 for
 English ones). The LLM's phrase is kept only when a quoted sentence holds it word for word, so the
 short answer is still read out of the articles and never composed; otherwise, or on any LLM
-failure, the span finder's answer stays. One short LLM call per fact question, so only with
-`RAG_LLM_SHORT_ANSWERS=1` (about 2 s per question with that model on this CPU).
+failure, the span finder's answer stays. So does a span the LLM's phrase is part of: the model
+drops a bound, a unit or a month ("150" of "hơn 150", "2024" of "tháng 11/2024") that the rules
+keep. One short LLM call per fact question, so only with `RAG_LLM_SHORT_ANSWERS=1` (about 2 s per
+question with that model on this CPU).
 """
 
 from __future__ import annotations
@@ -56,6 +58,12 @@ def quoted(phrase: str, citations: list[Citation]) -> tuple[Citation, str] | Non
     return None
 
 
+def _part_of_a_span(phrase: str, answer: Answer) -> bool:
+    """Is `phrase` (part of) a span the rules found ("150" of "hơn 150")?"""
+    spans = answer.short.spans if answer.short is not None else []
+    return any(phrase.lower() in normalize(s.value).lower() for s in spans)
+
+
 def with_llm_short_answer(generator: Generator | None, question: Question, answer: Answer) -> Answer:
     """`answer` with the LLM's phrase as its short answer when a quote holds it; its other
     articles' spans stay beside it (two articles naming two directors still both show)."""
@@ -67,7 +75,7 @@ def with_llm_short_answer(generator: Generator | None, question: Question, answe
         log.debug("the LLM gave no short answer", exc_info=True)
         return answer
     found = quoted(phrase, answer.citations)
-    if found is None:
+    if found is None or _part_of_a_span(found[1], answer):
         return answer
     citation, value = found
     others = [s for s in answer.short.spans if s.doc_id != citation.doc_id] if answer.short else []

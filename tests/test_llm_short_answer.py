@@ -39,10 +39,11 @@ def test_the_llms_phrase_found_in_a_quote_is_the_short_answer(seed_assistant, fa
     assert "Bùi Quang Bình" in answer.short.text and answer.short.text.startswith("The articles differ:")
 
 
-@pytest.mark.parametrize("reply", [Reply("Nguyễn Văn An"), Reply("NONE"), Reply(""), Reply(status=500)],
-                         ids=["not in any quote", "none", "empty", "server error"])
+@pytest.mark.parametrize("reply", [Reply("Nguyễn Văn An"), Reply("Chương"), Reply("NONE"), Reply(""), Reply(status=500)],
+                         ids=["not in any quote", "a part of the span found", "none", "empty", "server error"])
 def test_otherwise_the_span_finders_answer_stays(seed_assistant, fake, reply):
-    """A phrase no quote holds would be an answer the articles do not give."""
+    """A phrase no quote holds would be an answer the articles do not give; a part of the span the
+    rules found ("150" of "hơn 150", "2024" of "tháng 11/2024") says less than it."""
     fake.reply(reply, Reply(GENERATED))
     answer = with_llm(seed_assistant, fake).ask(WHO)
     assert len(fake.requests) == 2 and not answer.abstained
