@@ -3,7 +3,7 @@
 The span finder (rag/short_answer.py) reads a name, a date, a number or a place out of the quotes
 by rules, and misses often when an English question shares few words with the Vietnamese
 sentence. Asked for the phrase copied from the quotes, a 1.5B local model did better on XQuAD-vi
-(bench/llm_short_answers.py: F1 0.558 → 0.595 for Vietnamese questions, 0.447 → 0.542 for
+(bench/llm_short_answers.py: F1 0.558 → 0.614 for Vietnamese questions, 0.447 → 0.513 for
 English ones). The LLM's phrase is kept only when a quoted sentence holds it word for word, so the
 short answer is still read out of the articles and never composed; otherwise, or on any LLM
 failure, the span finder's answer stays. So does a span the LLM's phrase is part of: the model
